@@ -1,0 +1,1 @@
+"""Risk assessments, reviews, flags and removal decisions (filled by the assessment issue)."""

@@ -1,0 +1,42 @@
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+
+from people.choices import LegalStatusKind
+from people.models import Camp, Person, Team
+from people.selectors import person_search
+
+
+class PersonFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="Name or number", method="filter_q", help_text="Any script or spelling, registration or document number."
+    )
+    camp = django_filters.ModelChoiceFilter(label="Camp", queryset=Camp.objects.order_by("name"), method="filter_camp")
+    status = django_filters.ChoiceFilter(label="Current legal status", choices=LegalStatusKind.choices, method="filter_status")
+    caseworker = django_filters.ModelChoiceFilter(
+        label="Assigned caseworker", field_name="assigned_caseworker", queryset=get_user_model().objects.none()
+    )
+    team = django_filters.ModelChoiceFilter(label="Team", field_name="owning_team", queryset=Team.objects.none())
+
+    class Meta:
+        model = Person
+        fields: list[str] = []
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        teams = Team.objects.visible_to(user)
+        self.filters["team"].queryset = teams
+        self.filters["caseworker"].queryset = (
+            get_user_model().objects.filter(is_active=True, teams__in=teams).distinct().order_by("username")
+        )
+        self.form.fields["caseworker"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+        self.form.fields["q"].widget = forms.TextInput(attrs={"type": "search", "autocomplete": "off"})
+
+    def filter_q(self, queryset, name, value):
+        return person_search(queryset, value) if value.strip() else queryset
+
+    def filter_camp(self, queryset, name, value):
+        return queryset.in_camp(value.pk) if value else queryset
+
+    def filter_status(self, queryset, name, value):
+        return queryset.with_current_status(value) if value else queryset

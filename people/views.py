@@ -1,0 +1,206 @@
+"""Registry pages. Views parse input, call a selector or a service, and render; they hold no rules."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from core.errors import DomainError
+from core.pagination import keyset_page
+from core.views import form_error_from_service
+from people import forms, selectors, services
+from people.filters import PersonFilter
+from people.models import Camp, LegalStatus, Person, Residence, Team
+
+PER_PAGE = 50
+
+
+@permission_required("people.view_person", raise_exception=True)
+def person_list(request):
+    person_filter = PersonFilter(request.GET or None, queryset=Person.objects.visible_to(request.user), user=request.user)
+    queryset = person_filter.qs if person_filter.is_bound else person_filter.queryset
+    page = keyset_page(
+        queryset.with_list_data(),
+        keys=("full_name_latin", "id"),
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+        per_page=PER_PAGE,
+    )
+    return render(request, "people/person_list.html", {"filter": person_filter, "page": page})
+
+
+@permission_required("people.view_person", raise_exception=True)
+def person_detail(request, pk: int):
+    person = selectors.person_for_user(user=request.user, pk=pk)
+    today = datetime.date.today()
+    context = {
+        "person": person,
+        "relatives": selectors.family_of(person, user=request.user),
+        "age": person.age_on(today),
+        "today": today,
+        "record_kinds": RECORD_KINDS,
+    }
+    return render(request, "people/person_detail.html", context)
+
+
+@permission_required("people.add_person", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def person_create(request):
+    teams = Team.objects.visible_to(request.user)
+    form = forms.PersonForm(request.POST or None, teams=teams, initial=_person_defaults(request.user, teams))
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.person_create(actor=request.user, data=form.service_data(), other_names=form.other_name_list())
+        except (ValidationError, DomainError) as exc:
+            form_error_from_service(form, exc)
+        else:
+            messages.success(request, f"Registered {person.full_name_latin} as {person.reference}.")
+            return redirect(person)
+    return render(request, "people/person_form.html", {"form": form, "title": "Register a person"})
+
+
+def _person_defaults(user, teams) -> dict:
+    member_team = teams.filter(members=user).first()
+    return {"owning_team": member_team, "assigned_caseworker": user if member_team else None}
+
+
+@permission_required("people.change_person", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def person_update(request, pk: int):
+    person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
+    teams = Team.objects.visible_to(request.user)
+    form = forms.PersonForm(request.POST or None, instance=person, teams=teams)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_update(actor=request.user, person=person, data=form.service_data())
+        except (ValidationError, DomainError) as exc:
+            form_error_from_service(form, exc)
+        else:
+            messages.success(request, "Saved.")
+            return redirect(person)
+    return render(request, "people/person_form.html", {"form": form, "title": f"Edit {person.reference}", "person": person})
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Records added from the profile: one view, one registry of kinds (form, service, heading).
+
+RECORD_KINDS = {
+    "name": (forms.PersonNameForm, services.person_name_add, "Add an alias or other spelling"),
+    "document": (forms.IdentityDocumentForm, services.identity_document_add, "Add an identity document"),
+    "registration": (forms.RegistrationForm, services.registration_add, "Add a registration number"),
+    "residence": (forms.ResidenceForm, services.residence_add, "Record a residence"),
+    "status": (forms.LegalStatusForm, services.legal_status_add, "Record a legal status"),
+    "affiliation": (forms.AffiliationForm, services.affiliation_add, "Record an affiliation"),
+    "family": (forms.FamilyLinkForm, services.family_link_add, "Link a family member"),
+    "vulnerability": (forms.VulnerabilityForm, services.vulnerability_add, "Record a vulnerability"),
+}
+
+
+@require_http_methods(["GET", "POST"])
+def person_record_add(request, pk: int, kind: str):
+    if kind not in RECORD_KINDS:
+        raise Http404("Unknown record kind.")
+    form_class, service, heading = RECORD_KINDS[kind]
+    if not request.user.has_perm(f"people.add_{form_class._meta.model._meta.model_name}"):
+        raise PermissionDenied
+    person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
+    form = form_class(request.POST or None, person=person, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service(actor=request.user, person=person, **form.service_kwargs())
+        except (ValidationError, DomainError) as exc:
+            form_error_from_service(form, exc)
+        else:
+            messages.success(request, f"{heading.removeprefix('Add ').removeprefix('Record ').capitalize()}: saved.")
+            return redirect(person)
+    return render(request, "people/record_form.html", {"form": form, "person": person, "title": heading})
+
+
+END_KINDS = {
+    "residence": (Residence, services.residence_end, "residence", "End this residence"),
+    "status": (LegalStatus, services.legal_status_end, "status", "End this legal status"),
+}
+
+
+@require_http_methods(["GET", "POST"])
+def person_record_end(request, pk: int, kind: str, record_pk: int):
+    if kind not in END_KINDS:
+        raise Http404("Unknown record kind.")
+    model, service, argument, heading = END_KINDS[kind]
+    if not request.user.has_perm(f"people.change_{model._meta.model_name}"):
+        raise PermissionDenied
+    person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
+    record = get_object_or_404(model, pk=record_pk, person=person)
+    form = forms.EndDateForm(request.POST or None, initial={"ended_on": datetime.date.today()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            service(actor=request.user, **{argument: record}, ended_on=form.cleaned_data["ended_on"])
+        except (ValidationError, DomainError) as exc:
+            form_error_from_service(form, exc)
+        else:
+            messages.success(request, "Saved: end date recorded.")
+            return redirect(person)
+    return render(request, "people/record_form.html", {"form": form, "person": person, "title": heading, "record": record})
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Camps
+
+
+@permission_required("people.view_camp", raise_exception=True)
+def camp_list(request):
+    paginator = Paginator(selectors.camp_list(), PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(request, "people/camp_list.html", {"page": page})
+
+
+@permission_required("people.view_camp", raise_exception=True)
+def camp_detail(request, pk: int):
+    camp = get_object_or_404(selectors.camp_list(), pk=pk)
+    page = keyset_page(
+        selectors.camp_residents(camp, user=request.user),
+        keys=("full_name_latin", "id"),
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+        per_page=PER_PAGE,
+    )
+    context = {"camp": camp, "page": page, "occupancy": Camp.occupancy_percent(camp.population, camp.capacity)}
+    return render(request, "people/camp_detail.html", context)
+
+
+@permission_required("people.add_camp", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def camp_create(request):
+    form = forms.CampForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            camp = services.camp_create(actor=request.user, data=form.cleaned_data)
+        except (ValidationError, DomainError) as exc:
+            form_error_from_service(form, exc)
+        else:
+            messages.success(request, f"Camp {camp.name} created.")
+            return redirect(camp)
+    return render(request, "people/camp_form.html", {"form": form, "title": "New camp"})
+
+
+@permission_required("people.change_camp", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def camp_update(request, pk: int):
+    camp = get_object_or_404(Camp, pk=pk)
+    form = forms.CampForm(request.POST or None, instance=camp)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.camp_update(actor=request.user, camp=camp, data=form.cleaned_data)
+        except (ValidationError, DomainError) as exc:
+            form_error_from_service(form, exc)
+        else:
+            messages.success(request, "Saved.")
+            return redirect(camp)
+    return render(request, "people/camp_form.html", {"form": form, "title": f"Edit {camp.name}", "camp": camp})

@@ -1,0 +1,75 @@
+"""Shared fixtures: a small world of two teams, one user per role, and a person in each team."""
+
+from __future__ import annotations
+
+import pytest
+
+from core import roles
+from tests.factories import PersonFactory, TeamFactory, UserFactory
+
+
+@pytest.fixture
+def team(db):
+    return TeamFactory(name="Field Team A")
+
+
+@pytest.fixture
+def other_team(db):
+    return TeamFactory(name="Field Team B")
+
+
+@pytest.fixture
+def caseworker(team):
+    user = UserFactory(username="cw_a", role=roles.CASEWORKER)
+    team.members.add(user)
+    return user
+
+
+@pytest.fixture
+def supervisor(team):
+    user = UserFactory(username="sup_a", role=roles.SUPERVISOR)
+    team.members.add(user)
+    team.supervisors.add(user)
+    return user
+
+
+@pytest.fixture
+def administrator(db):
+    return UserFactory(username="admin_x", role=roles.ADMINISTRATOR)
+
+
+@pytest.fixture
+def other_caseworker(other_team):
+    user = UserFactory(username="cw_b", role=roles.CASEWORKER)
+    other_team.members.add(user)
+    return user
+
+
+@pytest.fixture
+def other_supervisor(other_team):
+    user = UserFactory(username="sup_b", role=roles.SUPERVISOR)
+    other_team.members.add(user)
+    other_team.supervisors.add(user)
+    return user
+
+
+@pytest.fixture
+def no_role_user(team):
+    user = UserFactory(username="norole")
+    team.members.add(user)
+    return user
+
+
+@pytest.fixture
+def person(team, caseworker):
+    return PersonFactory(owning_team=team, assigned_caseworker=caseworker, full_name_latin="Fictional Reza Hosseini")
+
+
+@pytest.fixture
+def other_person(other_team):
+    return PersonFactory(owning_team=other_team, full_name_latin="Fictional Other Team Person")
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
