@@ -1,1 +1,615 @@
-"""Risk assessments, reviews, flags and removal decisions (filled by the assessment issue)."""
+"""Risk taxonomy, removal proposals, assessments and their parts, reviews, flags, consent and decisions.
+
+The rules that span tables (the removal gate, reopening an approved assessment when its content changes,
+four-eyes on reviews) are PostgreSQL triggers installed by this app's migrations, and the services call
+the same SQL function the trigger uses, so the page, the service and the database give one answer.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django_countries import countries
+from django_countries.fields import Country, CountryField
+
+from assessments import choices
+from core.models import TimeStamped
+from people.choices import LANGUAGES
+from people.models import Person
+from people.scoping import visible_team_ids
+
+User = settings.AUTH_USER_MODEL
+
+
+def country_name(code: str) -> str:
+    return countries.name(code) or code
+
+
+def route_label(destination: str, transit: list[str]) -> str:
+    """"Turkey → Iran": transit countries in order, then the destination."""
+    return " → ".join(country_name(c) for c in [*transit, destination])
+
+
+class RouteMixin(models.Model):
+    """A destination and the ordered transit countries before it."""
+
+    destination = CountryField()
+    transit_countries = ArrayField(
+        models.CharField(max_length=2), default=list, blank=True, help_text="In order of travel, before the destination."
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def route(self) -> list[str]:
+        return [*self.transit_countries, str(self.destination)]
+
+    @property
+    def route_display(self) -> str:
+        return route_label(str(self.destination), list(self.transit_countries))
+
+    @property
+    def route_country_objects(self) -> list[Country]:
+        return [Country(code=c) for c in self.route]
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Scoping through the person, by the one rule of people.scoping."""
+
+    person_path = "person__"
+
+    def visible_to(self, user):
+        ids = visible_team_ids(user)
+        return self if ids is None else self.filter(**{f"{self.person_path}owning_team_id__in": ids})
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Taxonomy
+
+
+class RiskType(TimeStamped):
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    absolute_bar = models.BooleanField(
+        "Bar on return is absolute", default=False, help_text="Never weighed against the person's conduct."
+    )
+    legal_references = models.CharField(max_length=300, blank=True)
+    is_active = models.BooleanField(default=True, help_text="Only active risk types must be assessed.")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Indicator(TimeStamped):
+    code = models.SlugField(max_length=40, unique=True)
+    kind = models.CharField(max_length=8, choices=choices.IndicatorKind.choices)
+    name = models.CharField(max_length=160)
+    description = models.TextField(blank=True)
+    legal_references = models.CharField(max_length=300, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FlagRule(TimeStamped):
+    """An automatic flag rule and its settings, editable by administrators."""
+
+    code = models.CharField(max_length=32, choices=choices.FlagRuleCode.choices, unique=True)
+    enabled = models.BooleanField(default=True)
+    severity = models.PositiveSmallIntegerField(choices=choices.Severity.choices, default=choices.Severity.HIGH)
+    blocks_removal = models.BooleanField(default=False)
+    threshold_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="For the imminent-removal rule: how many days before the planned date."
+    )
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.get_code_display()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Proposals
+
+
+class RemovalProposalQuerySet(ScopedQuerySet):
+    def open(self):
+        return self.filter(status=choices.ProposalStatus.OPEN)
+
+
+class RemovalProposal(RouteMixin, TimeStamped):
+    """A proposed removal of a person on a route. It opens the need for an assessment of that route."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="removal_proposals")
+    measure = models.CharField(max_length=20, choices=choices.Measure.choices)
+    proposed_by = models.CharField(max_length=200, help_text="The authority or officer proposing the removal.")
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    planned_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=choices.ProposalStatus.choices, default=choices.ProposalStatus.OPEN)
+    notes = models.TextField(blank=True)
+
+    objects = RemovalProposalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["planned_date", "-id"]
+        indexes = [models.Index(fields=["status", "planned_date"], name="proposal_status_date")]
+
+    def __str__(self) -> str:
+        return f"{self.get_measure_display()} to {self.route_display}"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Assessments
+
+
+class AssessmentQuerySet(ScopedQuerySet):
+    def approved(self):
+        return self.filter(status=choices.AssessmentStatus.APPROVED)
+
+    def in_progress(self):
+        return self.filter(status__in=choices.OPEN_STATUSES)
+
+    def for_person(self, person):
+        return self.filter(person=person)
+
+    def reviewable_by(self, user):
+        """Submitted assessments of the teams `user` supervises, never their own."""
+        from people.scoping import supervised_team_ids
+
+        ids = supervised_team_ids(user)
+        queryset = self.filter(status=choices.AssessmentStatus.SUBMITTED).exclude(assessor=user)
+        return queryset if ids is None else queryset.filter(person__owning_team_id__in=ids)
+
+
+class Assessment(RouteMixin, TimeStamped):
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="assessments")
+    proposal = models.ForeignKey(
+        RemovalProposal, on_delete=models.PROTECT, null=True, blank=True, related_name="assessments"
+    )
+    assessor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="assessments")
+    status = models.CharField(max_length=10, choices=choices.AssessmentStatus.choices, default=choices.AssessmentStatus.DRAFT, editable=False)
+    # Independence (the assessor is not involved in the removal decision and has no conflict of interest).
+    declares_not_involved = models.BooleanField("I am not involved in the removal decision", default=False)
+    declares_no_conflict = models.BooleanField("I have no conflict of interest in this case", default=False)
+    declared_at = models.DateTimeField(null=True, blank=True, editable=False)
+    no_interview_reason = models.TextField(
+        "Reason no interview was possible", blank=True, help_text="Only if the person could not be interviewed."
+    )
+    conclusion = models.CharField(max_length=24, choices=choices.Conclusion.choices, blank=True)
+    conclusion_reasons = models.TextField(blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    approved_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False)
+    approved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    valid_until = models.DateField(null=True, blank=True, editable=False)
+    reopened_at = models.DateTimeField(null=True, blank=True, editable=False)
+    status_changed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Set by the database (its clock) on every status change."
+    )
+    status_reason = models.CharField(
+        max_length=300, blank=True, editable=False, help_text="Why the assessment was last reopened or withdrawn."
+    )
+
+    objects = AssessmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [
+            ("review_assessment", "Can approve or return assessments"),
+            ("view_history", "Can view the change history of an assessment"),
+        ]
+        indexes = [
+            models.Index(fields=["person", "status"], name="assessment_person_status"),
+            models.Index(fields=["status", "submitted_at"], name="assessment_status_submitted"),
+            models.Index(fields=["assessor", "status"], name="assessment_assessor_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("assessor")),
+                name="assessment_four_eyes",
+                violation_error_code="self_approval",
+                violation_error_message="An assessment cannot be approved by its own assessor.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="approved")
+                | Q(approved_by__isnull=False, approved_at__isnull=False, valid_until__isnull=False),
+                name="assessment_approved_has_reviewer",
+                violation_error_code="approval_incomplete",
+                violation_error_message="An approved assessment needs its reviewer, approval time and validity date.",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "destination", "transit_countries"],
+                condition=Q(status__in=["draft", "submitted", "returned"]),
+                name="assessment_one_open_per_route",
+                violation_error_code="open_assessment_exists",
+                violation_error_message="This person already has an assessment in progress for this route.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Assessment A-{self.pk or 0:05d} of {self.person.reference}: {self.route_display}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("assessments:assessment_detail", args=[self.pk])
+
+    @property
+    def reference(self) -> str:
+        return f"A-{self.pk:05d}" if self.pk else "A-new"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in choices.EDITABLE_STATUSES
+
+    def is_expired(self, today: datetime.date) -> bool:
+        return self.status == choices.AssessmentStatus.APPROVED and self.valid_until is not None and self.valid_until < today
+
+
+class Interview(TimeStamped):
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="interviews")
+    held_on = models.DateField("Date")
+    place = models.CharField(max_length=200)
+    interviewer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    language = models.CharField(max_length=8, choices=LANGUAGES)
+    interpreter_name = models.CharField("Interpreter", max_length=200, blank=True, help_text="Leave empty if none.")
+    interpreter_not_representative = models.BooleanField(
+        "The interpreter is not the person's legal representative", default=False
+    )
+    same_sex_requested = models.BooleanField("Same-sex interviewer or interpreter requested", default=False)
+    same_sex_provided = models.BooleanField("Same-sex interviewer or interpreter provided", default=False)
+    counsel_present = models.BooleanField(default=False)
+    information_given = models.TextField(
+        "Information given to the person", help_text="What the person was told about the procedure and their rights."
+    )
+    record = models.TextField("Record of the interview")
+    confirmation = models.CharField(
+        "Read back and confirmed", max_length=10, choices=choices.Confirmation.choices, default=choices.Confirmation.NOT_YET
+    )
+    corrections = models.TextField("Person's corrections", blank=True)
+
+    class Meta:
+        ordering = ["held_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(interpreter_name="") | Q(interpreter_not_representative=True),
+                name="interview_interpreter_independent",
+                violation_error_code="interpreter_is_representative",
+                violation_error_message="Confirm that the interpreter is not the person's legal representative; "
+                "a legal representative cannot interpret.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(confirmation="corrected") | ~Q(corrections=""),
+                name="interview_corrections_recorded",
+                violation_error_code="corrections_missing",
+                violation_error_message="Write down the corrections the person made.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Interview of {self.held_on}"
+
+
+evidence_storage = FileSystemStorage(location=str(settings.MEDIA_ROOT / "evidence"), base_url=None)
+
+
+def evidence_upload_to(instance, filename: str) -> str:
+    """Server-generated names: nothing the uploader typed reaches the filesystem."""
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"{datetime.date.today():%Y/%m}/{uuid.uuid4().hex}.{suffix}"
+
+
+class Evidence(TimeStamped):
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="evidence")
+    kind = models.CharField("Type", max_length=10, choices=choices.EvidenceKind.choices)
+    title = models.CharField(max_length=200)
+    source = models.CharField(max_length=300)
+    document_date = models.DateField("Date of the evidence", null=True, blank=True)
+    accessed_on = models.DateField("Date accessed", null=True, blank=True)
+    reliability = models.CharField(max_length=8, choices=choices.Reliability.choices, default=choices.Reliability.UNKNOWN)
+    corroboration = models.CharField(max_length=16, choices=choices.Corroboration.choices, default=choices.Corroboration.UNCORROBORATED)
+    citation = models.CharField("Citation", max_length=500, blank=True, help_text="A traceable reference: title, page, URL.")
+    disclosed_to_person = models.BooleanField(default=False)
+    restricted = models.BooleanField(
+        default=False, help_text="Medical or security-sensitive: only the assessor, team supervisors and administrators see it."
+    )
+    summary = models.TextField(blank=True)
+    file = models.FileField(upload_to=evidence_upload_to, storage=evidence_storage, blank=True)
+    original_filename = models.CharField(max_length=200, blank=True, editable=False)
+    content_type = models.CharField(max_length=100, blank=True, editable=False)
+    added_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", editable=False)
+    # Istanbul Protocol, for medical evidence.
+    examination_offered = models.BooleanField(default=False)
+    consent_to_examination = models.BooleanField(default=False)
+    examiner = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "evidence"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(accessed_on__isnull=True) | Q(document_date__isnull=True) | Q(accessed_on__gte=F("document_date")),
+                name="evidence_accessed_after_dated",
+                violation_error_code="dates_out_of_order",
+                violation_error_message="Evidence cannot have been accessed before its own date.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def visible_to(self, user) -> bool:
+        """Restricted evidence: the assessor, supervisors of the person's team and administrators only."""
+        from core import roles
+        from people.scoping import supervised_team_ids
+
+        if not self.restricted or roles.is_administrator(user) or self.assessment.assessor_id == user.pk:
+            return True
+        ids = supervised_team_ids(user)
+        return ids is None or self.assessment.person.owning_team_id in (ids or ())
+
+
+class MedicalConsistency(models.Model):
+    """Istanbul Protocol: how consistent one physical or psychological finding is with the alleged torture."""
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="consistencies")
+    finding = models.CharField("Physical or psychological finding", max_length=300)
+    alleged_cause = models.CharField(max_length=300, blank=True)
+    degree = models.CharField(max_length=20, choices=choices.IstanbulDegree.choices)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "medical consistencies"
+
+    def __str__(self) -> str:
+        return f"{self.finding}: {self.get_degree_display()}"
+
+
+class Finding(TimeStamped):
+    """One finding per country of the route and per risk type."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="findings")
+    country = CountryField()
+    risk_type = models.ForeignKey(RiskType, on_delete=models.PROTECT, related_name="findings")
+    feared_actor = models.CharField(max_length=10, choices=choices.FearedActor.choices, blank=True)
+    convention_grounds = ArrayField(
+        models.CharField(max_length=20, choices=choices.ConventionGround.choices), default=list, blank=True
+    )
+    grounds_imputed = models.BooleanField("Ground imputed to the person", default=False)
+    indicators = models.ManyToManyField(Indicator, blank=True, related_name="findings")
+    legal_test = models.CharField("Legal test applied", max_length=300, blank=True)
+    outcome = models.CharField(max_length=24, choices=choices.Outcome.choices)
+    reasons = models.TextField(blank=True)
+    charges_or_sentence = models.TextField("Charges or sentence (death penalty)", blank=True)
+    sentenced_in_absentia = models.BooleanField(default=False)
+    evidence = models.ManyToManyField(Evidence, blank=True, related_name="findings", verbose_name="evidence relied on")
+
+    class Meta:
+        ordering = ["country", "risk_type__position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "country", "risk_type"],
+                name="finding_one_per_country_and_risk",
+                violation_error_code="duplicate_finding",
+                violation_error_message="There is already a finding for this risk in this country.",
+            ),
+        ]
+        indexes = [models.Index(fields=["outcome", "country"], name="finding_outcome_country")]
+
+    def __str__(self) -> str:
+        return f"{country_name(str(self.country))}: {self.risk_type} – {self.get_outcome_display()}"
+
+
+class Assurance(TimeStamped):
+    """A diplomatic assurance and its evaluation on the Othman factors."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="assurances")
+    country = CountryField()
+    issuer = models.CharField(max_length=200)
+    given_on = models.DateField(null=True, blank=True)
+    text = models.TextField("Text of the assurance")
+    text_disclosed = models.BooleanField("The terms have been disclosed", default=False)
+    specificity = models.CharField(max_length=10, choices=choices.AssuranceSpecificity.choices)
+    issuer_can_bind_state = models.BooleanField("The issuer can bind the receiving State", default=False)
+    local_compliance_likely = models.BooleanField("Local authorities can be expected to comply", default=False)
+    treatment_legal_in_state = models.BooleanField("The treatment concerned is illegal in that State", default=False)
+    track_record = models.TextField("Length and strength of bilateral relations, record of compliance", blank=True)
+    independent_monitoring = models.BooleanField("Compliance can be verified independently", default=False)
+    lawyer_access = models.BooleanField("Unfettered access to lawyers", default=False)
+    prior_ill_treatment = models.BooleanField("The person was previously ill-treated in that State", default=False)
+    evaluation = models.TextField()
+    weight = models.CharField(max_length=12, choices=choices.AssuranceWeight.choices)
+
+    class Meta:
+        ordering = ["country", "id"]
+
+    def __str__(self) -> str:
+        return f"Assurance by {self.issuer}"
+
+
+class Review(models.Model):
+    """A supervisor's approval or return of a submitted assessment. Reviewer and assessor always differ."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="reviews")
+    reviewer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="reviews")
+    decision = models.CharField(max_length=10, choices=choices.ReviewDecision.choices)
+    comments = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(decision="returned") | ~Q(comments=""),
+                name="review_return_has_comments",
+                violation_error_code="comments_required",
+                violation_error_message="Say what needs to change: returning an assessment needs comments.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} by {self.reviewer}"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Flags
+
+
+class FlagQuerySet(ScopedQuerySet):
+    def open(self):
+        return self.filter(resolved_at__isnull=True)
+
+    def blocking(self):
+        return self.open().filter(blocks_removal=True)
+
+
+class Flag(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="flags")
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, null=True, blank=True, related_name="flags")
+    rule = models.CharField(max_length=32, choices=choices.FlagRuleCode.choices, blank=True, help_text="Empty if raised by hand.")
+    dedup_key = models.CharField(max_length=80, blank=True, editable=False)
+    category = models.CharField(max_length=20, choices=choices.FlagCategory.choices, default=choices.FlagCategory.OTHER)
+    reason = models.TextField()
+    severity = models.PositiveSmallIntegerField(choices=choices.Severity.choices, default=choices.Severity.MEDIUM)
+    blocks_removal = models.BooleanField(default=False)
+    raised_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", help_text="Empty if raised by the system.")
+    raised_at = models.DateTimeField(auto_now_add=True)
+    resolved_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.TextField(blank=True)
+
+    objects = FlagQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-severity", "raised_at"]
+        permissions = [("resolve_flag", "Can resolve flags")]
+        indexes = [models.Index(fields=["person"], condition=Q(resolved_at__isnull=True), name="flag_open_person")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True, resolved_by__isnull=True, resolution_note="")
+                | (Q(resolved_at__isnull=False, resolved_by__isnull=False) & ~Q(resolution_note="")),
+                name="flag_resolution_complete",
+                violation_error_code="resolution_note_required",
+                violation_error_message="Resolving a flag needs who resolved it, when, and a note saying how.",
+            ),
+            models.UniqueConstraint(
+                fields=["rule", "dedup_key"],
+                condition=~Q(rule=""),
+                name="flag_automatic_once",
+                violation_error_code="flag_already_raised",
+                violation_error_message="This automatic flag has already been raised for the same cause.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="flag_reason_required",
+                violation_error_code="reason_required",
+                violation_error_message="Say why the flag is raised.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reason[:80]
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Voluntary return consent and removal decisions
+
+
+class VoluntaryReturnConsent(TimeStamped):
+    """The record that a voluntary return is free, informed and express."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="return_consents")
+    destination = CountryField()
+    given_on = models.DateField("Date consent was given")
+    language = models.CharField(max_length=8, choices=LANGUAGES)
+    interpreter_name = models.CharField("Interpreter", max_length=200, blank=True)
+    conditions_explained = models.TextField(
+        "What the person was told about conditions on return", help_text="An accurate picture of the situation in the country."
+    )
+    no_pressure_confirmed = models.BooleanField(
+        "No pressure was applied (no detention, cut assistance or threats used to push the choice)", default=False
+    )
+    safe_setting_confirmed = models.BooleanField("The interview took place in a safe, neutral, confidential setting", default=False)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    supervisor_confirmed_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    supervisor_confirmed_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-given_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(no_pressure_confirmed=True, safe_setting_confirmed=True),
+                name="consent_free_and_safe",
+                violation_error_code="consent_not_free",
+                violation_error_message="Consent counts only if no pressure was applied and the setting was safe; "
+                "confirm both or do not record consent.",
+            ),
+            models.CheckConstraint(
+                condition=Q(supervisor_confirmed_by__isnull=True) | ~Q(supervisor_confirmed_by=F("recorded_by")),
+                name="consent_confirmed_by_another",
+                violation_error_code="self_confirmation",
+                violation_error_message="A supervisor other than the person who recorded the consent must confirm it.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Consent to return to {country_name(str(self.destination))} given {self.given_on}"
+
+
+class RemovalDecision(RouteMixin, models.Model):
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="removal_decisions")
+    proposal = models.ForeignKey(RemovalProposal, on_delete=models.PROTECT, null=True, blank=True, related_name="decisions")
+    measure = models.CharField(max_length=20, choices=choices.Measure.choices)
+    outcome = models.CharField(max_length=10, choices=choices.DecisionOutcome.choices)
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="removal_decisions")
+    decided_on = models.DateField()
+    reasons = models.TextField()
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, null=True, blank=True, related_name="decisions")
+    consent = models.ForeignKey(VoluntaryReturnConsent, on_delete=models.PROTECT, null=True, blank=True, related_name="decisions")
+    created_at = models.DateTimeField(auto_now_add=True)
+    gate_checked_at = models.DateTimeField(null=True, blank=True, editable=False, help_text="Set by the database gate.")
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-decided_on", "-id"]
+        permissions = [("record_decision", "Can record removal decisions")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(outcome="authorised") | Q(assessment__isnull=False),
+                name="decision_authorised_rests_on_assessment",
+                violation_error_code="no_assessment",
+                violation_error_message="An authorised removal must rest on an approved assessment.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(reasons=""),
+                name="decision_reasons_required",
+                violation_error_code="reasons_required",
+                violation_error_message="A decision needs its reasons.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()}: {self.route_display} ({self.decided_on})"

@@ -159,6 +159,16 @@ STORAGES = {
 # Uploaded evidence is private: it lives outside any served URL and is streamed by a scope-checking view.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
+# Countries in use are listed first in every country menu (fixtures/countries.json).
+import json as _json  # noqa: E402
+
+COUNTRIES_FIRST = _json.loads((BASE_DIR / "fixtures" / "countries.json").read_text())["countries_first"]
+COUNTRIES_FIRST_REPEAT = True
+COUNTRIES_FIRST_BREAK = "──────────"
+
+# Approved assessments stop counting after this many days (re-assessment is then required).
+ASSESSMENT_VALIDITY_DAYS = int(os.environ.get("ASSESSMENT_VALIDITY_DAYS", 180))
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -48,6 +49,11 @@ class Reason:
     fix_url: str = ""
 
 
+# Database rules that are triggers rather than declared constraints register a translator here: it turns
+# the trigger's message (stable codes) into the sentences the pages use.
+TRIGGER_TRANSLATORS: dict[str, Callable[[str], list[str]]] = {}
+
+
 def constraint_messages() -> dict[str, tuple[str, str]]:
     """Map every model constraint's name to (code, message) across the installed apps."""
     found: dict[str, tuple[str, str]] = {}
@@ -69,6 +75,9 @@ def validation_error_from_integrity(exc: IntegrityError) -> ValidationError:
     diag = getattr(cause, "diag", None)
     name = getattr(diag, "constraint_name", None) or ""
     known = constraint_messages()
+    if name in TRIGGER_TRANSLATORS:
+        primary = getattr(diag, "message_primary", "") or str(exc)
+        return ValidationError(TRIGGER_TRANSLATORS[name](primary), code=name)
     if name in known:
         code, message = known[name]
         return ValidationError(message or f"This change breaks the rule “{name}”.", code=code)

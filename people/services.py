@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from core.errors import OutOfScope
 from core.services import acting, require_perm, save_validated
-from people import names
+from people import names, signals
 from people.models import (
     Affiliation,
     Camp,
@@ -198,7 +198,12 @@ def affiliation_add(*, actor, person: Person, **fields) -> Affiliation:
 
 
 def vulnerability_add(*, actor, person: Person, **fields) -> Vulnerability:
-    return _add_record(actor=actor, person=person, record=Vulnerability(**fields), perm="people.add_vulnerability", action="vulnerability_add")
+    with acting(actor, "vulnerability_add"):
+        record = _add_record(
+            actor=actor, person=person, record=Vulnerability(**fields), perm="people.add_vulnerability", action="vulnerability_add"
+        )
+        signals.vulnerability_recorded.send(sender=Vulnerability, person=record.person, vulnerability=record)
+    return record
 
 
 def family_link_add(*, actor, person: Person, relative: Person, **fields) -> FamilyLink:

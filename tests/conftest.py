@@ -73,3 +73,12 @@ def other_person(other_team):
 def login(client, user):
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def decider(team):
+    """A second supervisor of team A: independent of the assessment, allowed to record decisions."""
+    user = UserFactory(username="decider_a", role=roles.SUPERVISOR)
+    team.members.add(user)
+    team.supervisors.add(user)
+    return user

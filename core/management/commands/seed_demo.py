@@ -2,6 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+from django.db import transaction
 
 from people import demo
 
@@ -15,7 +16,7 @@ class Command(BaseCommand):
         data = demo.load_demo()
         teams, logins = demo.seed_accounts(data)
         admin = get_user_model().objects.get(username="admin")
-        with pghistory.context(user=admin.pk, action="seed_demo"):
+        with transaction.atomic(), pghistory.context(user=admin.pk, action="seed_demo"):
             camps, organisation = demo.seed_places(data)
 
             def progress(done: int, total: int) -> None:
