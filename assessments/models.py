@@ -8,6 +8,7 @@ the same SQL function the trigger uses, so the page, the service and the databas
 from __future__ import annotations
 
 import datetime
+import os
 import uuid
 
 from django.conf import settings
@@ -16,6 +17,8 @@ from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.deconstruct import deconstructible
+from django.utils.functional import cached_property
 from django_countries import countries
 from django_countries.fields import Country, CountryField
 
@@ -305,7 +308,20 @@ class Interview(TimeStamped):
         return f"Interview of {self.held_on}"
 
 
-evidence_storage = FileSystemStorage(location=str(settings.MEDIA_ROOT / "evidence"), base_url=None)
+@deconstructible(path="assessments.models.PrivateEvidenceStorage")
+class PrivateEvidenceStorage(FileSystemStorage):
+    """Evidence files live under MEDIA_ROOT/evidence and are never served by URL: only the scope-checking
+    download view streams them."""
+
+    @cached_property
+    def base_location(self):
+        return os.path.join(settings.MEDIA_ROOT, "evidence")
+
+    def url(self, name):
+        raise ValueError("Evidence files have no public URL; use the evidence download view.")
+
+
+evidence_storage = PrivateEvidenceStorage()
 
 
 def evidence_upload_to(instance, filename: str) -> str:

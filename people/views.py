@@ -38,10 +38,15 @@ def person_list(request):
 
 @permission_required("people.view_person", raise_exception=True)
 def person_detail(request, pk: int):
+    from assessments import selectors as case_selectors
+
     person = selectors.person_for_user(user=request.user, pk=pk)
     today = datetime.date.today()
+    case = case_selectors.person_case(person)
     context = {
         "person": person,
+        "case": case,
+        "timeline": case_selectors.person_timeline(person, case),
         "relatives": selectors.family_of(person, user=request.user),
         "age": person.age_on(today),
         "today": today,

@@ -4,6 +4,19 @@ from __future__ import annotations
 
 import pytest
 
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests run last: once Playwright's loop runs in this thread, Django's connections are
+    looked up per asyncio context, which the database tests before them must not see."""
+    browser, others = [], []
+    for item in items:
+        if "/tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+            browser.append(item)
+        else:
+            others.append(item)
+    items[:] = others + browser
+
 from core import roles
 from tests.factories import PersonFactory, TeamFactory, UserFactory
 

@@ -9,3 +9,11 @@ def user_display(user, empty: str = "Unassigned") -> str:
     if user is None:
         return empty
     return user.get_full_name() or user.get_username()
+
+
+@register.filter
+def absolute(value):
+    try:
+        return abs(value)
+    except TypeError:
+        return value

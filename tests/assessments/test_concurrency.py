@@ -96,7 +96,7 @@ CHANGES = {
 }
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.parametrize("change", sorted(CHANGES))
 def test_decision_racing_a_change_never_rests_on_a_stale_approval(change, team, caseworker, supervisor, decider):
     results = {"authorised": 0, "blocked": 0}
@@ -146,7 +146,7 @@ def _raw_reopen(assessment):
     return go
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_raw_sql_race_is_serialised_by_the_trigger_alone(team, caseworker, supervisor, decider):
     """No service locks at all: two raw SQL writers, and still no decision on a stale approval."""
     for i in range(ROUNDS):

@@ -58,6 +58,6 @@ def test_profile_costs_the_same_with_5_and_50_records(client, caseworker, person
     add(5, 0)
     small = _count(client, url)
     add(45, 5)
-    with django_assert_max_num_queries(BUDGET + 6):
+    with django_assert_max_num_queries(BUDGET + 12):  # identity, registry and case (proposals, assessments, flags, decisions)
         large = _count(client, url)
     assert large == small

@@ -1,0 +1,311 @@
+"""Reads of the assessment domain. Each starts from a scoped queryset and loads what its page shows in a
+fixed number of queries, whatever the number of rows."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.fields import ArrayField
+from django.db.models import BigIntegerField, Count, Exists, F, Func, OuterRef, Prefetch, Q, QuerySet, TextField
+from django.db.models.functions import Cast
+from django.http import Http404
+
+from assessments import choices
+from assessments.models import (
+    Assessment,
+    Evidence,
+    Finding,
+    Flag,
+    Interview,
+    RemovalDecision,
+    RemovalProposal,
+    Review,
+    RiskType,
+    VoluntaryReturnConsent,
+    country_name,
+)
+from people.models import Person
+from people.scoping import supervised_team_ids
+
+NOT_FOUND = "No such assessment in your caseload."
+
+
+def assessment_for_user(*, user, pk: int) -> Assessment:
+    """The assessment with every part its page shows, or 404 when it is outside the user's scope."""
+    assessment = (
+        Assessment.objects.visible_to(user)
+        .select_related("person__owning_team", "assessor", "approved_by", "proposal")
+        .prefetch_related(
+            Prefetch("interviews", queryset=Interview.objects.select_related("interviewer")),
+            Prefetch("evidence", queryset=Evidence.objects.select_related("added_by").prefetch_related("consistencies")),
+            Prefetch("findings", queryset=Finding.objects.select_related("risk_type").prefetch_related("indicators", "evidence")),
+            "assurances",
+            Prefetch("reviews", queryset=Review.objects.select_related("reviewer")),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if assessment is None:
+        raise Http404(NOT_FOUND)
+    return assessment
+
+
+def visible_evidence(assessment: Assessment, user) -> list[Evidence]:
+    """The assessment's evidence the user may see (restricted items only for the assessor, team supervisors
+    and administrators). Uses the prefetched rows."""
+    return [e for e in assessment.evidence.all() if _evidence_visible(e, assessment, user)]
+
+
+def _evidence_visible(evidence: Evidence, assessment: Assessment, user) -> bool:
+    from core import roles
+
+    if not evidence.restricted or roles.is_administrator(user) or assessment.assessor_id == user.pk:
+        return True
+    ids = supervised_team_ids(user)
+    return ids is None or assessment.person.owning_team_id in ids
+
+
+@dataclass
+class MatrixCell:
+    country: str
+    risk_type: RiskType
+    finding: Finding | None
+
+    @property
+    def outcome(self) -> str:
+        return self.finding.outcome if self.finding else ""
+
+
+@dataclass
+class MatrixRow:
+    risk_type: RiskType
+    cells: list[MatrixCell] = field(default_factory=list)
+
+
+def findings_matrix(assessment: Assessment, risk_types: list[RiskType]) -> list[MatrixRow]:
+    """Risk types down, route countries across; each cell the finding, if any (from prefetched rows)."""
+    by_key = {(str(f.country), f.risk_type_id): f for f in assessment.findings.all()}
+    return [
+        MatrixRow(risk_type=rt, cells=[MatrixCell(c, rt, by_key.get((c, rt.pk))) for c in assessment.route]) for rt in risk_types
+    ]
+
+
+def active_risk_types() -> list[RiskType]:
+    return list(RiskType.objects.filter(is_active=True))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Work lists
+
+
+def gate_assessment_expression(prefix: str = "") -> Func:
+    """SQL: the assessment the gate would rest a decision on, for a row with person, destination and transit."""
+    return Func(
+        F(f"{prefix}person_id"),
+        Cast(F(f"{prefix}destination"), TextField()),
+        Cast(F(f"{prefix}transit_countries"), ArrayField(TextField())),
+        function="removal_gate_assessment",
+        output_field=BigIntegerField(),
+    )
+
+
+def _days_left(planned: datetime.date | None, today: datetime.date) -> int | None:
+    return (planned - today).days if planned else None
+
+
+def my_work(*, user, today: datetime.date) -> dict:
+    """What a caseworker has to do, most urgent first."""
+    in_progress = list(
+        Assessment.objects.visible_to(user)
+        .filter(assessor=user, status__in=[choices.AssessmentStatus.DRAFT, choices.AssessmentStatus.SUBMITTED])
+        .select_related("person", "proposal")
+        .order_by(F("proposal__planned_date").asc(nulls_last=True), "created_at")[:100]
+    )
+    returned = list(
+        Assessment.objects.visible_to(user)
+        .filter(assessor=user, status=choices.AssessmentStatus.RETURNED)
+        .select_related("person", "proposal")
+        .prefetch_related(Prefetch("reviews", queryset=Review.objects.filter(decision="returned").select_related("reviewer")))
+        .order_by(F("proposal__planned_date").asc(nulls_last=True), "created_at")[:100]
+    )
+    for a in in_progress + returned:
+        a.days_left = _days_left(a.proposal.planned_date if a.proposal else None, today)
+    flags = list(
+        Flag.objects.visible_to(user).open()
+        .filter(Q(person__assigned_caseworker=user) | Q(assessment__assessor=user))
+        .select_related("person", "assessment")
+        .order_by("-blocks_removal", "-severity", "raised_at")[:100]
+    )
+    proposals_without_assessment = list(
+        RemovalProposal.objects.visible_to(user).open()
+        .filter(person__assigned_caseworker=user)
+        .exclude(Exists(Assessment.objects.filter(proposal=OuterRef("pk")).exclude(status__in=["withdrawn", "superseded"])))
+        .select_related("person")
+        .order_by(F("planned_date").asc(nulls_last=True))[:100]
+    )
+    for p in proposals_without_assessment:
+        p.days_left = _days_left(p.planned_date, today)
+    assigned = Person.objects.visible_to(user).filter(assigned_caseworker=user).count()
+    return {
+        "in_progress": in_progress,
+        "returned": returned,
+        "flags": flags,
+        "unassessed_proposals": proposals_without_assessment,
+        "assigned_count": assigned,
+    }
+
+
+def review_queue(*, user, team_id: int | None = None, kind: str = "", severity: int | None = None) -> dict:
+    """Submitted assessments and open flags of the teams the user supervises (never their own work)."""
+    ids = supervised_team_ids(user)
+    assessments = (
+        Assessment.objects.reviewable_by(user)
+        .select_related("person__owning_team", "assessor", "proposal")
+        .order_by(F("proposal__planned_date").asc(nulls_last=True), "submitted_at")
+    )
+    flags = Flag.objects.open().select_related("person__owning_team", "assessment").order_by(
+        "-blocks_removal", "-severity", "raised_at"
+    )
+    if ids is not None:
+        flags = flags.filter(person__owning_team_id__in=ids)
+    if team_id:
+        assessments = assessments.filter(person__owning_team_id=team_id)
+        flags = flags.filter(person__owning_team_id=team_id)
+    if severity:
+        flags = flags.filter(severity__gte=severity)
+    if kind == "assessments":
+        flags = flags.none()
+    elif kind == "flags":
+        assessments = assessments.none()
+    return {"assessments": assessments, "flags": flags}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Person timeline
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    when: datetime.date
+    kind: str
+    title: str
+    detail: str = ""
+    url: str = ""
+
+
+def person_case(person: Person) -> dict:
+    """Proposals, assessments, flags, consents and decisions of one person, in a fixed number of queries."""
+    proposals = list(person.removal_proposals.order_by("-created_at"))
+    assessments = list(
+        person.assessments.select_related("assessor", "approved_by")
+        .prefetch_related(Prefetch("reviews", queryset=Review.objects.select_related("reviewer")))
+        .order_by("-created_at")
+    )
+    flags = list(person.flags.select_related("raised_by", "resolved_by").order_by("resolved_at", "-severity", "-raised_at"))
+    decisions = list(person.removal_decisions.select_related("decided_by", "assessment").order_by("-decided_on", "-id"))
+    consents = list(person.return_consents.select_related("recorded_by", "supervisor_confirmed_by").order_by("-given_on"))
+    return {"proposals": proposals, "assessments": assessments, "flags": flags, "decisions": decisions, "consents": consents}
+
+
+def person_timeline(person: Person, case: dict) -> list[TimelineEvent]:
+    """Residence, status, proposals, assessments, reviews, flags and decisions, newest first (from loaded rows)."""
+    events: list[TimelineEvent] = []
+    for r in person.residences.all():
+        events.append(TimelineEvent(r.started_on, "residence", f"Started living in {r.where}"))
+        if r.ended_on:
+            events.append(TimelineEvent(r.ended_on, "residence", f"Left {r.where}"))
+    for s in person.legal_statuses.all():
+        events.append(TimelineEvent(s.started_on, "status", f"Status: {s.get_kind_display()}", s.source))
+        if s.ended_on:
+            events.append(TimelineEvent(s.ended_on, "status", f"Status ended: {s.get_kind_display()}"))
+    for p in case["proposals"]:
+        events.append(TimelineEvent(p.created_at.date(), "proposal", f"Removal proposed: {p.get_measure_display()} to {p.route_display}",
+                                    f"Planned for {p.planned_date}" if p.planned_date else "No date planned"))
+    for a in case["assessments"]:
+        events.append(TimelineEvent(a.created_at.date(), "assessment", f"Assessment {a.reference} started ({a.route_display})",
+                                    f"By {a.assessor.get_full_name() or a.assessor.username}", a.get_absolute_url()))
+        if a.submitted_at:
+            events.append(TimelineEvent(a.submitted_at.date(), "assessment", f"Assessment {a.reference} submitted for review", url=a.get_absolute_url()))
+        for review in a.reviews.all():
+            events.append(TimelineEvent(review.created_at.date(), "review", f"Assessment {a.reference} {review.get_decision_display().lower()}",
+                                        review.comments, a.get_absolute_url()))
+        if a.reopened_at:
+            events.append(TimelineEvent(a.reopened_at.date(), "assessment", f"Assessment {a.reference} reopened", a.status_reason, a.get_absolute_url()))
+    for f in case["flags"]:
+        events.append(TimelineEvent(f.raised_at.date(), "flag", f"Flag raised ({f.get_severity_display()})", f.reason))
+        if f.resolved_at:
+            events.append(TimelineEvent(f.resolved_at.date(), "flag", "Flag resolved", f.resolution_note))
+    for d in case["decisions"]:
+        events.append(TimelineEvent(d.decided_on, "decision", f"Decision: {d.get_outcome_display()} ({d.route_display})", d.reasons))
+    return sorted(events, key=lambda e: e.when, reverse=True)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Dashboard
+
+
+def dashboard(*, user, today: datetime.date) -> dict:
+    """Counts for the supervisor and administrator dashboard, scoped to the teams they supervise."""
+    ids = supervised_team_ids(user)
+
+    def scoped(queryset: QuerySet, path: str = "person__") -> QuerySet:
+        return queryset if ids is None else queryset.filter(**{f"{path}owning_team_id__in": ids})
+
+    by_status = dict(
+        scoped(Assessment.objects.all()).values_list("status").annotate(n=Count("id")).values_list("status", "n")
+    )
+    status_rows = [(label, by_status.get(value, 0)) for value, label in choices.AssessmentStatus.choices]
+
+    # Open removal proposals without an approved, current assessment (chosen exactly as the gate chooses it),
+    # by how soon the removal is planned.
+    pending = (
+        scoped(RemovalProposal.objects.open().filter(planned_date__isnull=False))
+        .annotate(chosen=gate_assessment_expression())
+        .exclude(Exists(Assessment.objects.filter(pk=OuterRef("chosen"), status=choices.AssessmentStatus.APPROVED, valid_until__gte=today)))
+    )
+    due = pending.aggregate(
+        overdue=Count("id", filter=Q(planned_date__lt=today)),
+        d7=Count("id", filter=Q(planned_date__gte=today, planned_date__lte=today + datetime.timedelta(days=7))),
+        d14=Count("id", filter=Q(planned_date__gt=today + datetime.timedelta(days=7), planned_date__lte=today + datetime.timedelta(days=14))),
+        d30=Count("id", filter=Q(planned_date__gt=today + datetime.timedelta(days=14), planned_date__lte=today + datetime.timedelta(days=30))),
+    )
+    due_rows = [("Overdue", due["overdue"]), ("Within 7 days", due["d7"]), ("In 8–14 days", due["d14"]), ("In 15–30 days", due["d30"])]
+
+    flag_counts = scoped(Flag.objects.open()).values("rule", "category").annotate(n=Count("id")).order_by("-n")
+    rule_labels = dict(choices.FlagRuleCode.choices)
+    category_labels = dict(choices.FlagCategory.choices)
+    flag_rows: dict[str, int] = {}
+    for row in flag_counts:
+        label = rule_labels.get(row["rule"]) if row["rule"] else category_labels.get(row["category"], row["category"])
+        flag_rows[label] = flag_rows.get(label, 0) + row["n"]
+
+    current_findings = scoped(
+        Finding.objects.filter(outcome=choices.Outcome.REAL_RISK).exclude(
+            assessment__status__in=[choices.AssessmentStatus.SUPERSEDED, choices.AssessmentStatus.WITHDRAWN]
+        ),
+        "assessment__person__",
+    )
+    risk_by_type = list(current_findings.values_list("risk_type__name").annotate(n=Count("id")).order_by("-n", "risk_type__name"))
+    risk_by_country = [
+        (country_name(code), n) for code, n in current_findings.values_list("country").annotate(n=Count("id")).order_by("-n", "country")
+    ]
+    decided = dict(scoped(RemovalDecision.objects.all()).values_list("outcome").annotate(n=Count("id")).values_list("outcome", "n"))
+    decision_rows = [(label, decided.get(value, 0)) for value, label in choices.DecisionOutcome.choices]
+    return {
+        "status_rows": status_rows,
+        "due_rows": due_rows,
+        "flag_rows": sorted(flag_rows.items(), key=lambda kv: -kv[1]),
+        "risk_by_type": risk_by_type,
+        "risk_by_country": risk_by_country,
+        "decision_rows": decision_rows,
+    }
+
+
+def open_proposals(person: Person) -> list[RemovalProposal]:
+    return list(person.removal_proposals.filter(status=choices.ProposalStatus.OPEN).order_by(F("planned_date").asc(nulls_last=True)))
+
+
+def current_consents(person: Person) -> list[VoluntaryReturnConsent]:
+    return list(person.return_consents.filter(withdrawn_at__isnull=True).select_related("recorded_by", "supervisor_confirmed_by"))
+

@@ -1,0 +1,547 @@
+"""Pages of the assessment workflow. Views parse input, call a selector or a service, and render.
+
+The assessment editor is one page of sections; each section saves on its own (with htmx, only that
+section is swapped, so what was typed in other sections stays on the page) and the completeness
+checklist is refreshed beside it.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from assessments import choices, selectors, services
+from assessments.completeness import assessment_missing
+from assessments.forms import (
+    AssuranceForm,
+    ConclusionForm,
+    ConsentForm,
+    ConsistencyFormSet,
+    DecisionForm,
+    DeclarationForm,
+    EvidenceForm,
+    FindingForm,
+    FlagForm,
+    FlagResolveForm,
+    InterviewForm,
+    NoInterviewForm,
+    ProposalForm,
+    ReasonForm,
+    ReviewForm,
+    RouteChoiceForm,
+    RouteForm,
+    RouteFormMixin,
+)
+from assessments.models import Assessment, Flag, RemovalProposal, RiskType, VoluntaryReturnConsent
+from core import clock
+from core.errors import DomainError
+from core.views import form_error_from_service, service_error_message
+from people.models import Person, Team
+
+PER_PAGE = 50
+SECTIONS = ("route", "interviews", "evidence", "findings", "assurances", "conclusion", "declaration")
+
+
+def _htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _person(request, pk: int) -> Person:
+    return get_object_or_404(Person.objects.visible_to(request.user).select_related("owning_team"), pk=pk)
+
+
+def _can_edit(user, assessment: Assessment) -> bool:
+    return assessment.is_editable and assessment.assessor_id == user.pk and user.has_perm("assessments.change_assessment")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Proposals and starting an assessment
+
+
+@permission_required("assessments.add_removalproposal", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def proposal_create(request, person_pk: int):
+    person = _person(request, person_pk)
+    form = ProposalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        destination, transit = form.route()
+        try:
+            proposal = services.proposal_create(
+                actor=request.user, person=person, measure=form.cleaned_data["measure"], destination=destination,
+                transit_countries=transit, proposed_by=form.cleaned_data["proposed_by"],
+                planned_date=form.cleaned_data["planned_date"], notes=form.cleaned_data["notes"],
+            )
+        except (ValidationError, DomainError) as exc:
+            form_error_from_service(form, exc)
+        else:
+            messages.success(request, f"Removal proposal recorded: {proposal}. It needs an individual assessment of every country on the route.")
+            return redirect(person)
+    return render(request, "assessments/simple_form.html", {"form": form, "person": person, "title": "Record a proposed removal", "submit": "Record the proposal"})
+
+
+@permission_required("assessments.add_assessment", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def assessment_start(request, person_pk: int):
+    person = _person(request, person_pk)
+    proposal = None
+    if request.GET.get("proposal"):
+        proposal = get_object_or_404(RemovalProposal, pk=request.GET["proposal"], person=person)
+    if proposal is not None:
+        initial = RouteFormMixin.route_initial(str(proposal.destination), list(proposal.transit_countries))
+    else:
+        transit = [c for c in request.GET.get("transit", "").upper().split(",") if c]
+        initial = RouteFormMixin.route_initial(request.GET.get("destination", "").upper(), transit)
+    form = RouteForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        destination, transit = form.route()
+        try:
+            assessment = services.assessment_start(
+                actor=request.user, person=person, proposal=proposal, destination=destination, transit_countries=transit
+            )
+        except (ValidationError, DomainError) as exc:
+            form_error_from_service(form, exc)
+        else:
+            messages.success(request, f"Assessment {assessment.reference} started. The checklist shows what it still needs.")
+            return redirect(assessment)
+    title = f"Start an assessment: {proposal}" if proposal else "Start an individual risk assessment"
+    return render(request, "assessments/simple_form.html", {"form": form, "person": person, "title": title, "submit": "Start the assessment"})
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The editor
+
+
+def _editor_forms(request, assessment: Assessment) -> dict:
+    return {
+        "route": RouteForm(initial=RouteFormMixin.route_initial(str(assessment.destination), list(assessment.transit_countries)), auto_id="id_route_%s"),
+        "interview": InterviewForm(team=assessment.person.owning_team, initial={"interviewer": request.user.pk}, auto_id="id_interview_%s"),
+        "no_interview": NoInterviewForm(initial={"no_interview_reason": assessment.no_interview_reason}, auto_id="id_nointerview_%s"),
+        "evidence": EvidenceForm(auto_id="id_evidence_%s"),
+        "consistency": ConsistencyFormSet(prefix="ic"),
+        "assurance": AssuranceForm(assessment=assessment, auto_id="id_assurance_%s"),
+        "conclusion": ConclusionForm(
+            initial={"conclusion": assessment.conclusion, "conclusion_reasons": assessment.conclusion_reasons}, auto_id="id_conclusion_%s"
+        ),
+        "declaration": DeclarationForm(
+            initial={"not_involved": assessment.declares_not_involved, "no_conflict": assessment.declares_no_conflict},
+            auto_id="id_declaration_%s",
+        ),
+    }
+
+
+def _editor_context(request, assessment: Assessment, bound: dict | None = None) -> dict:
+    risk_types = selectors.active_risk_types()
+    editable = _can_edit(request.user, assessment)
+    forms = _editor_forms(request, assessment) if editable else {}
+    forms.update(bound or {})
+    return {
+        "assessment": assessment,
+        "person": assessment.person,
+        "editable": editable,
+        "forms": forms,
+        "missing": assessment_missing(assessment, risk_types=risk_types),
+        "matrix": selectors.findings_matrix(assessment, risk_types),
+        "evidence_list": selectors.visible_evidence(assessment, request.user),
+        "sections": SECTIONS,
+        "can_review": request.user.has_perm("assessments.review_assessment") and assessment.assessor_id != request.user.pk,
+        "today": clock.today(),
+    }
+
+
+@permission_required("assessments.view_assessment", raise_exception=True)
+def assessment_detail(request, pk: int):
+    assessment = selectors.assessment_for_user(user=request.user, pk=pk)
+    return render(request, "assessments/assessment_detail.html", _editor_context(request, assessment))
+
+
+def _section_response(request, assessment_pk: int, section: str, *, bound: dict | None = None, ok: bool):
+    """After a section save: with htmx, the section and the checklist; without, a redirect or the full page."""
+    assessment = selectors.assessment_for_user(user=request.user, pk=assessment_pk)
+    if not _htmx(request):
+        if ok:
+            return redirect(f"{assessment.get_absolute_url()}#{section}")
+        return render(request, "assessments/assessment_detail.html", _editor_context(request, assessment, bound), status=200)
+    context = _editor_context(request, assessment, bound)
+    context["oob"] = True
+    html = render_to_string(f"assessments/_section_{section}.html", context, request=request)
+    html += render_to_string("assessments/_checklist.html", context, request=request)
+    html += render_to_string("core/_messages_oob.html", {}, request=request)
+    if section == "evidence":  # the findings' evidence choices change with the evidence list
+        html += render_to_string("assessments/_section_findings.html", context, request=request)
+    return HttpResponse(html)
+
+
+SECTION_FORMS = {
+    "route": ("route", lambda request, a: RouteForm(request.POST, auto_id="id_route_%s")),
+    "interviews": ("interview", lambda request, a: InterviewForm(request.POST, team=a.person.owning_team, auto_id="id_interview_%s")),
+    "no_interview": ("no_interview", lambda request, a: NoInterviewForm(request.POST, auto_id="id_nointerview_%s")),
+    "evidence": ("evidence", lambda request, a: EvidenceForm(request.POST, request.FILES, auto_id="id_evidence_%s")),
+    "assurances": ("assurance", lambda request, a: AssuranceForm(request.POST, assessment=a, auto_id="id_assurance_%s")),
+    "conclusion": ("conclusion", lambda request, a: ConclusionForm(request.POST, auto_id="id_conclusion_%s")),
+    "declaration": ("declaration", lambda request, a: DeclarationForm(request.POST, auto_id="id_declaration_%s")),
+}
+SAVED = {
+    "route": "Route saved.",
+    "interviews": "Interview saved.",
+    "no_interview": "Saved.",
+    "evidence": "Evidence added.",
+    "assurances": "Assurance saved.",
+    "conclusion": "Conclusion saved.",
+    "declaration": "Declaration saved.",
+}
+
+
+@permission_required("assessments.change_assessment", raise_exception=True)
+@require_POST
+def section_save(request, pk: int, section: str):
+    if section not in SECTION_FORMS:
+        raise Http404("Unknown section.")
+    assessment = selectors.assessment_for_user(user=request.user, pk=pk)
+    form_key, make_form = SECTION_FORMS[section]
+    form = make_form(request, assessment)
+    bound = {form_key: form}
+    formset = None
+    if section == "evidence":
+        formset = ConsistencyFormSet(request.POST, prefix="ic")
+        bound["consistency"] = formset
+    anchor = "interviews" if section == "no_interview" else section
+    if form.is_valid() and (formset is None or formset.is_valid()):
+        try:
+            _save_section(request, assessment, section, form, formset)
+        except (ValidationError, DomainError) as exc:
+            form_error_from_service(form, exc)
+        else:
+            messages.success(request, SAVED[section])
+            return _section_response(request, pk, anchor, ok=True)
+    return _section_response(request, pk, anchor, bound=bound, ok=False)
+
+
+def _save_section(request, assessment, section, form, formset) -> None:
+    actor, data = request.user, form.cleaned_data
+    if section == "route":
+        destination, transit = form.route()
+        services.assessment_change_route(actor=actor, assessment=assessment, destination=destination, transit_countries=transit)
+    elif section == "interviews":
+        services.interview_save(actor=actor, assessment=assessment, data=data)
+    elif section == "no_interview":
+        services.assessment_update(actor=actor, assessment=assessment, data={"no_interview_reason": data["no_interview_reason"]})
+    elif section == "evidence":
+        consistencies = [
+            {"finding": f.cleaned_data["finding"], "alleged_cause": f.cleaned_data["alleged_cause"], "degree": f.cleaned_data["degree"]}
+            for f in formset.forms
+            if f.cleaned_data.get("finding")
+        ]
+        fields = {k: v for k, v in data.items() if k != "upload"}
+        services.evidence_add(actor=actor, assessment=assessment, data=fields, upload=data.get("upload"), consistencies=consistencies)
+    elif section == "assurances":
+        services.assurance_save(actor=actor, assessment=assessment, data=data)
+    elif section == "conclusion":
+        services.assessment_update(actor=actor, assessment=assessment, data=data)
+    elif section == "declaration":
+        services.assessment_declare_independence(
+            actor=actor, assessment=assessment, not_involved=data["not_involved"], no_conflict=data["no_conflict"]
+        )
+
+
+@permission_required("assessments.view_assessment", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def finding_edit(request, pk: int, country: str, risk_code: str):
+    """One cell of the findings matrix: the finding for one country of the route and one risk type."""
+    assessment = selectors.assessment_for_user(user=request.user, pk=pk)
+    country = country.upper()
+    if country not in assessment.route:
+        raise Http404("This country is not on the route.")
+    risk_type = get_object_or_404(RiskType, code=risk_code)
+    finding = next((f for f in assessment.findings.all() if str(f.country) == country and f.risk_type_id == risk_type.pk), None)
+    editable = _can_edit(request.user, assessment)
+    form = FindingForm(request.POST or None, instance=finding, assessment=assessment, risk_type=risk_type, auto_id="id_finding_%s")
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k not in ("indicators", "evidence")}
+            try:
+                services.finding_save(
+                    actor=request.user, assessment=assessment, country=country, risk_type=risk_type, data=data,
+                    indicators=form.cleaned_data["indicators"], evidence=list(form.cleaned_data["evidence"]),
+                )
+            except (ValidationError, DomainError) as exc:
+                form_error_from_service(form, exc)
+            else:
+                messages.success(request, f"Finding saved: {risk_type.name}, {selectors.country_name(country)}.")
+                if _htmx(request):
+                    return _section_response(request, pk, "findings", ok=True)
+                return redirect(f"{assessment.get_absolute_url()}#findings")
+    context = {
+        "assessment": assessment, "person": assessment.person, "form": form, "risk_type": risk_type, "country": country,
+        "country_name": selectors.country_name(country), "finding": finding, "editable": editable,
+    }
+    template = "assessments/_finding_panel.html" if _htmx(request) else "assessments/finding_form.html"
+    return render(request, template, context)
+
+
+def _simple_action(request, assessment, *, perform, success: str):
+    try:
+        perform()
+    except (ValidationError, DomainError) as exc:
+        service_error_message(request, exc)
+        return False
+    messages.success(request, success)
+    return True
+
+
+@permission_required("assessments.change_assessment", raise_exception=True)
+@require_POST
+def assessment_submit(request, pk: int):
+    assessment = selectors.assessment_for_user(user=request.user, pk=pk)
+    try:
+        services.assessment_submit(actor=request.user, assessment=assessment)
+    except services.AssessmentIncomplete as exc:
+        messages.error(request, "Not submitted: the checklist still lists what is missing.")
+        for missing in exc.missing:
+            messages.error(request, missing.message)
+    except (ValidationError, DomainError) as exc:
+        service_error_message(request, exc)
+    else:
+        messages.success(request, f"Assessment {assessment.reference} submitted for review.")
+    return redirect(assessment)
+
+
+@require_http_methods(["GET", "POST"])
+def assessment_reason_action(request, pk: int, action: str):
+    """Withdraw (assessor or supervisor) or reopen (supervisor) an assessment, with a reason."""
+    actions = {
+        "withdraw": (services.assessment_withdraw, "Why is the assessment withdrawn?", "Assessment withdrawn.", "assessments.change_assessment"),
+        "reopen": (services.assessment_reopen, "Why is the assessment reopened?", "Assessment reopened: it needs review again.", "assessments.review_assessment"),
+    }
+    if action not in actions:
+        raise Http404("Unknown action.")
+    service, label, success, perm = actions[action]
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+    assessment = selectors.assessment_for_user(user=request.user, pk=pk)
+    form = ReasonForm(request.POST or None, label=label)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service(actor=request.user, assessment=assessment, reason=form.cleaned_data["reason"])
+        except (ValidationError, DomainError) as exc:
+            form_error_from_service(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect(assessment)
+    title = f"{action.capitalize()} assessment {assessment.reference}"
+    return render(request, "assessments/simple_form.html", {"form": form, "person": assessment.person, "title": title, "submit": action.capitalize()})
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Review
+
+
+@permission_required("assessments.review_assessment", raise_exception=True)
+def review_queue(request):
+    teams = Team.objects.visible_to(request.user)
+    team_id = request.GET.get("team")
+    team_id = int(team_id) if team_id and team_id.isdigit() else None
+    severity = request.GET.get("severity")
+    severity = int(severity) if severity and severity.isdigit() else None
+    kind = request.GET.get("kind", "")
+    queue = selectors.review_queue(user=request.user, team_id=team_id, kind=kind, severity=severity)
+    assessments = Paginator(queue["assessments"], PER_PAGE).get_page(request.GET.get("page"))
+    flags = Paginator(queue["flags"], PER_PAGE).get_page(request.GET.get("flag_page"))
+    today = clock.today()
+    for a in assessments:
+        a.days_left = (a.proposal.planned_date - today).days if a.proposal and a.proposal.planned_date else None
+    context = {
+        "assessments": assessments, "flags": flags, "teams": teams, "team_id": team_id, "kind": kind, "severity": severity,
+        "severities": choices.Severity.choices, "today": today,
+    }
+    return render(request, "assessments/review_queue.html", context)
+
+
+@permission_required("assessments.review_assessment", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def assessment_review(request, pk: int):
+    assessment = selectors.assessment_for_user(user=request.user, pk=pk)
+    own = assessment.assessor_id == request.user.pk
+    form = ReviewForm(request.POST or None) if not own else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        try:
+            if form.cleaned_data["decision"] == choices.ReviewDecision.APPROVED:
+                services.assessment_approve(actor=request.user, assessment=assessment, comments=form.cleaned_data["comments"])
+                messages.success(request, f"Assessment {assessment.reference} approved.")
+            else:
+                services.assessment_return(actor=request.user, assessment=assessment, comments=form.cleaned_data["comments"])
+                messages.success(request, f"Assessment {assessment.reference} returned to {assessment.assessor.get_full_name() or assessment.assessor.username} with your comments.")
+        except services.AssessmentIncomplete as exc:
+            form.add_error(None, "It cannot be approved: " + "; ".join(m.message for m in exc.missing))
+        except (ValidationError, DomainError) as exc:
+            form_error_from_service(form, exc)
+        else:
+            return redirect("assessments:review_queue")
+    context = _editor_context(request, assessment)
+    context.update({"review_form": form, "own": own, "review_page": True})
+    return render(request, "assessments/assessment_review.html", context)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Flags
+
+
+@permission_required("assessments.add_flag", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def flag_raise(request, person_pk: int):
+    person = _person(request, person_pk)
+    form = FlagForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.flag_raise(actor=request.user, person=person, **form.cleaned_data)
+        except (ValidationError, DomainError) as exc:
+            form_error_from_service(form, exc)
+        else:
+            messages.success(request, "Flag raised." + (" It blocks removal until a supervisor resolves it." if form.cleaned_data["blocks_removal"] else ""))
+            return redirect(person)
+    return render(request, "assessments/simple_form.html", {"form": form, "person": person, "title": "Raise a flag", "submit": "Raise the flag"})
+
+
+@permission_required("assessments.resolve_flag", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def flag_resolve(request, pk: int):
+    flag = get_object_or_404(Flag.objects.visible_to(request.user).select_related("person"), pk=pk)
+    form = FlagResolveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.flag_resolve(actor=request.user, flag=flag, note=form.cleaned_data["note"])
+        except (ValidationError, DomainError) as exc:
+            form_error_from_service(form, exc)
+        else:
+            messages.success(request, "Flag resolved.")
+            return redirect(flag.person)
+    return render(request, "assessments/flag_resolve.html", {"form": form, "flag": flag, "person": flag.person})
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Voluntary return consent
+
+
+@permission_required("assessments.add_assessment", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def consent_record(request, person_pk: int):
+    person = _person(request, person_pk)
+    form = ConsentForm(request.POST or None, initial={"destination": request.GET.get("destination", "").upper(), "given_on": clock.today()})
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "destination"}
+        try:
+            services.consent_record(actor=request.user, person=person, destination=form.cleaned_data["destination"], data=data)
+        except (ValidationError, DomainError) as exc:
+            form_error_from_service(form, exc)
+        else:
+            messages.success(request, "Consent to voluntary return recorded.")
+            return redirect(person)
+    return render(request, "assessments/simple_form.html", {"form": form, "person": person, "title": "Record informed consent to voluntary return", "submit": "Record consent"})
+
+
+@require_POST
+def consent_action(request, pk: int, action: str):
+    consent = get_object_or_404(VoluntaryReturnConsent.objects.visible_to(request.user).select_related("person"), pk=pk)
+    if action == "confirm":
+        ok = _simple_action(request, consent, perform=lambda: services.consent_confirm(actor=request.user, consent=consent), success="Consent confirmed.")
+    elif action == "withdraw":
+        ok = _simple_action(request, consent, perform=lambda: services.consent_withdraw(actor=request.user, consent=consent), success="Consent withdrawn.")
+    else:
+        raise Http404("Unknown action.")
+    del ok
+    return redirect(consent.person)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The removal decision page
+
+
+@permission_required("assessments.view_removaldecision", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def decision(request, person_pk: int):
+    """The gate's answer in plain words for a person and route, then the form to record the decision."""
+    person = _person(request, person_pk)
+    proposals = selectors.open_proposals(person)
+    proposal = None
+    source = request.POST if request.method == "POST" else request.GET
+    if source.get("proposal"):
+        proposal = get_object_or_404(RemovalProposal, pk=source["proposal"], person=person)
+    elif not source.get("destination") and proposals:
+        proposal = proposals[0]
+    route_form = None
+    if proposal is not None:  # the page asks about the chosen proposal's own route
+        measure, destination, transit = proposal.measure, str(proposal.destination), list(proposal.transit_countries)
+    else:
+        route_form = RouteChoiceForm(source if source.get("destination") else None)
+        if not route_form.is_bound or not route_form.is_valid():
+            return render(request, "assessments/decision.html", {"person": person, "proposals": proposals, "route_form": route_form})
+        measure = route_form.cleaned_data["measure"]
+        destination, transit = route_form.route()
+    today = clock.today()
+    answer = services.removal_decision_check(actor=request.user, person=person, measure=measure, destination=destination, transit_countries=transit, today=today)
+    can_decide = request.user.has_perm("assessments.record_decision")
+    form = DecisionForm(request.POST if request.method == "POST" else None, allowed=answer.allowed, initial={"decided_on": today})
+    if request.method == "POST":
+        if not can_decide:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.removal_decision_record(
+                    actor=request.user, person=person, measure=measure, destination=destination, transit_countries=transit,
+                    outcome=form.cleaned_data["outcome"], reasons=form.cleaned_data["reasons"], decided_on=form.cleaned_data["decided_on"],
+                    proposal=proposal, today=today,
+                )
+            except services.RemovalBlocked as exc:
+                form.add_error(None, "Removal cannot be authorised: " + " ".join(r.message for r in exc.reasons))
+            except (ValidationError, DomainError) as exc:
+                form_error_from_service(form, exc)
+            else:
+                messages.success(request, f"Decision recorded: {dict(choices.DecisionOutcome.choices)[form.cleaned_data['outcome']]}.")
+                return redirect(person)
+    from assessments.models import route_label
+
+    context = {
+        "person": person, "proposals": proposals, "proposal": proposal, "route_form": route_form or RouteChoiceForm(), "answer": answer,
+        "form": form if can_decide else None, "measure_label": dict(choices.Measure.choices)[measure],
+        "route": route_label(destination, transit), "destination": destination, "transit": transit, "measure": measure,
+    }
+    return render(request, "assessments/decision.html", context)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# My work and the dashboard
+
+
+@permission_required("assessments.view_assessment", raise_exception=True)
+def my_work(request):
+    context = selectors.my_work(user=request.user, today=clock.today())
+    context["person_list_url"] = reverse("people:person_list") + f"?caseworker={request.user.pk}"
+    return render(request, "assessments/my_work.html", context)
+
+
+@permission_required("assessments.review_assessment", raise_exception=True)
+def dashboard(request):
+    from assessments.charts import bar_chart
+
+    data = selectors.dashboard(user=request.user, today=clock.today())
+    charts = [
+        ("caseload", "Caseload by assessment status", data["status_rows"], "Status", "bar-neutral"),
+        ("due", "Removals planned without an approved assessment", data["due_rows"], "Planned", "bar-warn"),
+        ("flags", "Open flags by kind", data["flag_rows"], "Kind", "bar-warn"),
+        ("risk-type", "Findings of real risk by risk type", data["risk_by_type"], "Risk type", "bar-risk"),
+        ("risk-country", "Findings of real risk by country", data["risk_by_country"], "Country", "bar-risk"),
+        ("decisions", "Decisions by outcome", data["decision_rows"], "Outcome", "bar-neutral"),
+    ]
+    rendered = [
+        {"id": cid, "title": title, "rows": rows, "label": label, "svg": bar_chart(rows, title=title, css_class=css)}
+        for cid, title, rows, label, css in charts
+    ]
+    return render(request, "assessments/dashboard.html", {"charts": rendered})

@@ -1,0 +1,110 @@
+"""Browser tests: Playwright for Python driving Debian's Chromium against the live test server.
+
+Screenshots of each main page are written to test-results/screenshots/ (not committed) for reviewers.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-results" / "screenshots"
+AXE = ROOT / "static" / "vendor" / "axe" / "axe.min.js"
+
+# Playwright's sync API runs an event loop in this thread; the test code still uses the ORM synchronously.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """Content types, permissions, roles, the taxonomy and the flag rules, present in every browser test.
+
+    Playwright's sync API runs an asyncio loop in this thread, so Django's per-context connection
+    object differs from the one pytest-django serialised the database with, and `serialized_rollback`
+    cannot restore what migrations seeded after an earlier transactional test flushed the tables.
+    Rebuild it the way `migrate` does (post_migrate), then re-run the taxonomy seed; both are idempotent.
+    """
+    import importlib
+
+    from django.apps import apps
+    from django.core.management.sql import emit_post_migrate_signal
+
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    seed = importlib.import_module("assessments.migrations.0003_seed_taxonomy_and_rules").seed
+    seed(apps, None)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install -y chromium); skipped here")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        yield browser
+        browser.close()
+
+
+class Browsing:
+    """A page plus the things every browser test needs: login, screenshots, accessibility and CSP checks."""
+
+    def __init__(self, browser, live_server):
+        self.context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-GB")
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(15000)
+        self.base = live_server.url
+        self.console_errors: list[str] = []
+        self.page.on("console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.console_errors.append(str(e)))
+
+    def go(self, path: str):
+        self.page.goto(self.base + path)
+        return self.page
+
+    def login(self, username: str, password: str):
+        page = self.go("/accounts/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_load_state()
+        return page
+
+    def logout(self):
+        self.page.get_by_role("button", name="Log out").click()
+        self.page.wait_for_load_state()
+
+    def screenshot(self, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def axe_violations(self) -> list[dict]:
+        """Serious and critical accessibility violations on the current page (axe-core, vendored)."""
+        self.page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
+        result = self.page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        return [
+            {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def browsing(browser, live_server):
+    session = Browsing(browser, live_server)
+    yield session
+    session.close()
