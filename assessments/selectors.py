@@ -7,7 +7,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.fields import ArrayField
-from django.db.models import BigIntegerField, Count, Exists, F, Func, OuterRef, Prefetch, Q, QuerySet, TextField
+from django.db.models import BigIntegerField, Count, Exists, F, Func, Min, OuterRef, Prefetch, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.http import Http404
 
@@ -146,8 +146,20 @@ def my_work(*, user, today: datetime.date) -> dict:
     )
     for p in proposals_without_assessment:
         p.days_left = _days_left(p.planned_date, today)
+    assigned_people = list(
+        Person.objects.visible_to(user)
+        .filter(assigned_caseworker=user)
+        .annotate(
+            next_removal=Min("removal_proposals__planned_date", filter=Q(removal_proposals__status=choices.ProposalStatus.OPEN)),
+            open_flags=Count("flags", filter=Q(flags__resolved_at__isnull=True), distinct=True),
+        )
+        .order_by(F("next_removal").asc(nulls_last=True), "-open_flags", "full_name_latin")[:50]
+    )
+    for p in assigned_people:
+        p.days_left = _days_left(p.next_removal, today)
     assigned = Person.objects.visible_to(user).filter(assigned_caseworker=user).count()
     return {
+        "assigned_people": assigned_people,
         "in_progress": in_progress,
         "returned": returned,
         "flags": flags,

@@ -220,19 +220,32 @@ INTERVIEW_FIELDS = (
 )
 
 
-def interview_save(*, actor, assessment: Assessment, data: dict[str, Any], interview: Interview | None = None) -> Interview:
-    require_perm(actor, "assessments.add_interview" if interview is None else "assessments.change_interview")
-    with acting(actor, "interview_save"):
+def _save_part(*, actor, assessment: Assessment, model, instance, fields: tuple[str, ...], data: dict[str, Any], action: str, check=None):
+    """Create or update one part (interview, assurance) of an editable assessment, by its assessor."""
+    name = model._meta.model_name
+    require_perm(actor, f"assessments.add_{name}" if instance is None else f"assessments.change_{name}")
+    with acting(actor, action):
         locked = _editable(actor, assessment)
-        target = interview if interview is not None else Interview(assessment=locked)
+        target = instance if instance is not None else model(assessment=locked)
         if target.assessment_id != locked.pk:
             raise OutOfScope(OUT_OF_SCOPE)
-        for field in INTERVIEW_FIELDS:
+        for field in fields:
             if field in data:
                 setattr(target, field, data[field])
+        if check is not None:
+            check(locked, target)
+        return save_validated(target)
+
+
+def interview_save(*, actor, assessment: Assessment, data: dict[str, Any], interview: Interview | None = None) -> Interview:
+    def default_interviewer(_, target):
         if target.interviewer_id is None:
             target.interviewer = actor
-        return save_validated(target)
+
+    return _save_part(
+        actor=actor, assessment=assessment, model=Interview, instance=interview, fields=INTERVIEW_FIELDS, data=data,
+        action="interview_save", check=default_interviewer,
+    )
 
 
 EVIDENCE_FIELDS = (
@@ -322,18 +335,14 @@ ASSURANCE_FIELDS = (
 
 
 def assurance_save(*, actor, assessment: Assessment, data: dict[str, Any], assurance: Assurance | None = None) -> Assurance:
-    require_perm(actor, "assessments.add_assurance" if assurance is None else "assessments.change_assurance")
-    with acting(actor, "assurance_save"):
-        locked = _editable(actor, assessment)
-        target = assurance if assurance is not None else Assurance(assessment=locked)
-        if target.assessment_id != locked.pk:
-            raise OutOfScope(OUT_OF_SCOPE)
-        for field in ASSURANCE_FIELDS:
-            if field in data:
-                setattr(target, field, data[field])
+    def on_route(locked, target):
         if str(target.country) not in locked.route:
             raise ValidationError({"country": "This country is not on the assessment's route."}, code="country_not_on_route")
-        return save_validated(target)
+
+    return _save_part(
+        actor=actor, assessment=assessment, model=Assurance, instance=assurance, fields=ASSURANCE_FIELDS, data=data,
+        action="assurance_save", check=on_route,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------

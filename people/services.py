@@ -169,14 +169,20 @@ def residence_add(*, actor, person: Person, close_current: bool = True, **fields
     return record
 
 
-def residence_end(*, actor, residence: Residence, ended_on: datetime.date) -> Residence:
-    require_perm(actor, "people.change_residence")
-    with acting(actor, "residence_end"):
-        locked = Residence.objects.select_for_update().select_related("person").get(pk=residence.pk)
-        _check_in_scope(actor, locked.person)
+def _end_record(*, actor, record, ended_on: datetime.date, perm: str, action: str):
+    """Give a dated record (residence, legal status) its end date, locking the person first."""
+    require_perm(actor, perm)
+    with acting(actor, action):
+        locked_person = Person.objects.select_for_update().get(pk=record.person_id)
+        _check_in_scope(actor, locked_person)
+        locked = type(record).objects.select_for_update().get(pk=record.pk)
         locked.ended_on = ended_on
         save_validated(locked)
     return locked
+
+
+def residence_end(*, actor, residence: Residence, ended_on: datetime.date) -> Residence:
+    return _end_record(actor=actor, record=residence, ended_on=ended_on, perm="people.change_residence", action="residence_end")
 
 
 def legal_status_add(*, actor, person: Person, **fields) -> LegalStatus:
@@ -184,13 +190,7 @@ def legal_status_add(*, actor, person: Person, **fields) -> LegalStatus:
 
 
 def legal_status_end(*, actor, status: LegalStatus, ended_on: datetime.date) -> LegalStatus:
-    require_perm(actor, "people.change_legalstatus")
-    with acting(actor, "legal_status_end"):
-        locked = LegalStatus.objects.select_for_update().select_related("person").get(pk=status.pk)
-        _check_in_scope(actor, locked.person)
-        locked.ended_on = ended_on
-        save_validated(locked)
-    return locked
+    return _end_record(actor=actor, record=status, ended_on=ended_on, perm="people.change_legalstatus", action="legal_status_end")
 
 
 def affiliation_add(*, actor, person: Person, **fields) -> Affiliation:

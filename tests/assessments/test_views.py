@@ -324,6 +324,26 @@ def test_the_profile_keeps_its_query_budget_with_5_and_50_case_records(client, c
 
 
 @pytest.mark.django_db
+def test_the_decision_page_keeps_its_query_budget(client, caseworker, supervisor, decider, person, django_assert_max_num_queries):
+    builders.approved(assessor=caseworker, reviewer=supervisor, person=person, today=timezone.localdate())
+    client.force_login(decider)
+    url = reverse("assessments:decision", args=[person.pk]) + "?measure=deportation&destination=IR&transit_1=TR"
+
+    def add(n):
+        for i in range(n):
+            services.flag_raise(actor=caseworker, person=person, reason=f"Fictional blocking flag {i}", blocks_removal=True)
+            services.proposal_create(actor=caseworker, person=person, measure="deportation", destination="IR", transit_countries=[],
+                                     proposed_by="Fictional", planned_date=None)
+
+    add(5)
+    small = _count(client, url)
+    add(45)
+    with django_assert_max_num_queries(25):
+        large = _count(client, url)
+    assert large == small
+
+
+@pytest.mark.django_db
 def test_dashboard_counts_what_a_supervisor_reads(client, caseworker, supervisor, decider, person):
     builders.approved(assessor=caseworker, reviewer=supervisor, person=person, outcomes={("IR", "torture"): "real_risk"},
                       today=timezone.localdate())
