@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import sys
 from pathlib import Path
@@ -65,7 +66,9 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-if env_bool("BEHIND_TLS_PROXY"):
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY")
+if BEHIND_TLS_PROXY:
+    # The proxy must overwrite X-Forwarded-Proto and X-Forwarded-For (audit.access.client_ip reads its first hop).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if (DEBUG or TESTING) else "")
@@ -86,9 +89,14 @@ INSTALLED_APPS = [
     "django_filters",
     "pgtrigger",
     "pghistory",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "people",
     "assessments",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -102,7 +110,19 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "pghistory.middleware.HistoryMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# History (see audit/models.py and docs/security.md). Each event row carries its own copy of the context
+# (user, action, URL path) instead of pointing at pghistory's shared, upserted context table; the triggers
+# are installed by `migrate` (post-migrate) rather than by migrations in the apps that own the tables.
+import pghistory as _pghistory  # noqa: E402
+
+PGHISTORY_CONTEXT_FIELD = _pghistory.ContextJSONField()
+PGHISTORY_CREATED_AT_FUNCTION = "CLOCK_TIMESTAMP()"
+PGTRIGGER_MIGRATIONS = False
+PGTRIGGER_INSTALL_ON_MIGRATE = True
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -125,6 +145,10 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database_settings(base_dir=BASE_DIR, testing=TESTING)}
+if TESTING:
+    # Transactional tests reset the database with TRUNCATE, which the audit tables refuse unless the
+    # session says so (audit/migrations/0002_append_only.py). Never set this outside the test suite.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c audit.allow_truncate=on"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -135,6 +159,22 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out username+address pair before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Login throttling (django-axes): a username+address pair is locked for 15 minutes after 5 failures.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "audit.access.client_ip"
+AXES_VERBOSE = False  # no usernames or addresses in the application log; they are in the database tables
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
