@@ -98,6 +98,7 @@ StaticTokenEvent = _event_model(StaticToken, "StaticTokenEvent", fields=["device
 class AccessKind(models.TextChoices):
     PERSON = "person", "Profile viewed"
     PERSON_EDIT = "person_edit", "Edit form opened"
+    PERSON_RECORD = "person_record", "Record form opened"
     PERSON_HISTORY = "person_history", "History viewed"
     PERSON_VIEWERS = "person_viewers", "Access log viewed"
     ASSESSMENT = "assessment", "Assessment viewed"

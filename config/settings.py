@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "people",
     "assessments",
     "audit",
+    "accounts",
 ]
 
 MIDDLEWARE = [

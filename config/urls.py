@@ -4,5 +4,6 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("core.urls")),
     path("", include("people.urls")),
+    path("", include("audit.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -82,3 +82,16 @@ def decider(team):
     team.members.add(user)
     team.supervisors.add(user)
     return user
+
+
+@pytest.fixture(autouse=True)
+def _evidence_files_in_a_temporary_directory(tmp_path, monkeypatch):
+    """Uploaded evidence goes to a per-test directory, never to the checkout's media/."""
+    from assessments.models import evidence_storage
+
+    monkeypatch.setattr(evidence_storage, "_location", str(tmp_path / "evidence"))
+    for cached in ("base_location", "location"):
+        evidence_storage.__dict__.pop(cached, None)
+    yield
+    for cached in ("base_location", "location"):
+        evidence_storage.__dict__.pop(cached, None)
