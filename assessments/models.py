@@ -305,10 +305,17 @@ class Interview(TimeStamped):
         return f"Interview of {self.held_on}"
 
 
-evidence_storage = FileSystemStorage(location=str(settings.MEDIA_ROOT / "evidence"), base_url=None)
+class PrivateFileStorage(FileSystemStorage):
+    """Files with no URL: a link to one is a bug, so asking for it fails loudly instead of leaking a path."""
+
+    def url(self, name):
+        raise ValueError("Evidence files have no public URL: link to the `evidence_download` view instead.")
 
 
-def get_evidence_storage() -> FileSystemStorage:
+evidence_storage = PrivateFileStorage(location=str(settings.MEDIA_ROOT / "evidence"))
+
+
+def get_evidence_storage() -> PrivateFileStorage:
     """The private evidence storage. A callable, so migrations name it instead of freezing MEDIA_ROOT's path."""
     return evidence_storage
 

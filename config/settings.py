@@ -199,6 +199,8 @@ STORAGES = {
 }
 # Uploaded evidence is private: it lives outside any served URL and is streamed by a scope-checking view.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Largest evidence file accepted (core.uploads.check_upload).
+EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_MB", 20)) * 1024 * 1024
 
 # Countries in use are listed first in every country menu (fixtures/countries.json).
 import json as _json  # noqa: E402

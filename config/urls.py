@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from assessments.downloads import evidence_download
+
 urlpatterns = [
     path("", include("core.urls")),
     path("", include("people.urls")),
     path("", include("audit.urls")),
+    path("evidence/<int:pk>/file/", evidence_download, name="evidence_download"),
     path("admin/", admin.site.urls),
 ]
