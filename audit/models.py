@@ -148,3 +148,45 @@ class AccessLog(models.Model):
             return AccessKind(self.what).label
         except ValueError:
             return self.what.replace("_", " ").capitalize()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Sign-in events
+
+
+class AuthEventKind(models.TextChoices):
+    LOGIN = "login", "Logged in (password)"
+    LOGIN_FAILED = "login_failed", "Failed log-in"
+    LOCKED_OUT = "locked_out", "Locked out after repeated failures"
+    LOGOUT = "logout", "Logged out"
+    SESSION_EXPIRED = "session_expired", "Session ended (idle or too long)"
+    OTP_VERIFIED = "otp_verified", "Second factor verified"
+    OTP_FAILED = "otp_failed", "Wrong second-factor code"
+    RECOVERY_CODE_USED = "recovery_code_used", "Recovery code used"
+    OTP_ENROLLED = "otp_enrolled", "Authenticator app set up"
+    RECOVERY_CODES_ISSUED = "recovery_codes_issued", "New recovery codes issued"
+    SESSIONS_ENDED = "sessions_ended", "All sessions ended (account deactivated or secured)"
+
+
+class AuthEvent(models.Model):
+    """Sign-in and account-security events, next to django-axes' own tables (which axes itself rewrites and
+    deletes as attempts expire; this one is append-only). Never holds a password or a code."""
+
+    id = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField(db_default=Now(), editable=False)
+    kind = models.CharField(max_length=24, choices=AuthEventKind.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    username = models.CharField(max_length=150, blank=True, help_text="As typed or as it was then.")
+    ip = models.GenericIPAddressField(null=True)
+    detail = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = "sign-in event"
+        indexes = [
+            models.Index(fields=["user", "-at"], name="authevent_user_at"),
+            models.Index(fields=["at"], name="authevent_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.username}"

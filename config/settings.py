@@ -75,7 +75,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if (DEBUG or TES
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.apps.SecureAdminConfig",  # django.contrib.admin, behind a verified second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -109,9 +109,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "pghistory.middleware.HistoryMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -198,6 +201,16 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_CLIENT_IP_CALLABLE = "audit.access.client_ip"
 AXES_VERBOSE = False  # no usernames or addresses in the application log; they are in the database tables
+
+# Sessions: 30 minutes idle, 12 hours in all (accounts.middleware.SessionTimeoutMiddleware), stored
+# server-side so logout and deactivation end them at once.
+SESSION_IDLE_TIMEOUT_MINUTES = int(os.environ.get("SESSION_IDLE_TIMEOUT_MINUTES", 30))
+SESSION_ABSOLUTE_TIMEOUT_HOURS = int(os.environ.get("SESSION_ABSOLUTE_TIMEOUT_HOURS", 12))
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT_HOURS * 3600
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# Two-step verification (django-otp): TOTP apps, and single-use recovery codes.
+OTP_TOTP_ISSUER = "Non-refoulement case assessment"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

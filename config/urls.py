@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("core.urls")),
     path("", include("people.urls")),
     path("", include("audit.urls")),
+    path("", include("accounts.urls")),
     path("evidence/<int:pk>/file/", evidence_download, name="evidence_download"),
     path("admin/", admin.site.urls),
 ]

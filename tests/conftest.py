@@ -95,3 +95,13 @@ def _evidence_files_in_a_temporary_directory(tmp_path, monkeypatch):
     yield
     for cached in ("base_location", "location"):
         evidence_storage.__dict__.pop(cached, None)
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(monkeypatch):
+    """`client.force_login` skips the password; here it also skips the second factor (see tests/auth.py)."""
+    from django.test import Client
+
+    from tests.auth import verified_force_login
+
+    monkeypatch.setattr(Client, "force_login", verified_force_login)
