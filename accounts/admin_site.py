@@ -22,6 +22,9 @@ class SecureAdminSite(OTPAdminSite):
     site_header = "Non-refoulement case assessment: administration"
     site_title = "Administration"
 
+    def __init__(self, name: str = "admin"):
+        super().__init__(name)  # OTPAdminSite calls itself "otpadmin"; this one is the project's admin
+
     def login(self, request, extra_context=None):
         next_url = request.GET.get("next") or reverse("admin:index", current_app=self.name)
         user = request.user
