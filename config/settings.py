@@ -234,6 +234,9 @@ STORAGES = {
 }
 # Uploaded evidence is private: it lives outside any served URL and is streamed by a scope-checking view.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# How long read-access rows are kept before `manage.py prune_access_log` may delete them (the database
+# refuses to delete any younger than 365 days, whatever this says).
+ACCESS_LOG_RETENTION_DAYS = int(os.environ.get("ACCESS_LOG_RETENTION_DAYS", 730))
 # Largest evidence file accepted (core.uploads.check_upload).
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_MB", 20)) * 1024 * 1024
 
