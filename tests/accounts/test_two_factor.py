@@ -187,3 +187,13 @@ def test_the_demo_prints_how_to_pass_the_second_step_and_the_printed_code_works(
     assert response["Location"].startswith(reverse("accounts:verify"))
     assert client.post(reverse("accounts:verify"), {"code": code.getvalue().strip()}).status_code == 302
     assert client.get(reverse("people:person_list")).status_code == 200
+
+
+def test_the_readme_documents_the_demo_keys():
+    from pathlib import Path
+
+    from accounts import demo
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for username, hex_key in demo.DEMO_KEYS.items():
+        assert f"| `{username}` | `{demo.base32_key(hex_key)}` |" in readme
