@@ -29,6 +29,10 @@ class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     show_change_link = True
 
+    def get_readonly_fields(self, request, obj=None):
+        # Every shown field is read-only; without this a non-editable one (created_at) makes the change page 500.
+        return tuple(self.fields or ())
+
 
 @admin.register(models.RiskType)
 class RiskTypeAdmin(TimestampedAdmin):

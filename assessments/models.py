@@ -318,16 +318,63 @@ class PrivateEvidenceStorage(FileSystemStorage):
         return os.path.join(settings.MEDIA_ROOT, "evidence")
 
     def url(self, name):
-        raise ValueError("Evidence files have no public URL; use the evidence download view.")
+        raise ValueError("Evidence files have no public URL: link to the `evidence_download` view instead.")
 
 
 evidence_storage = PrivateEvidenceStorage()
+
+
+def get_evidence_storage() -> PrivateEvidenceStorage:
+    """The private evidence storage. A callable, so migrations name it instead of freezing MEDIA_ROOT's path."""
+    return evidence_storage
 
 
 def evidence_upload_to(instance, filename: str) -> str:
     """Server-generated names: nothing the uploader typed reaches the filesystem."""
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
     return f"{datetime.date.today():%Y/%m}/{uuid.uuid4().hex}.{suffix}"
+
+
+def may_see_restricted(user, assessment: Assessment) -> bool:
+    """Restricted notes and evidence of `assessment` (medical, security): its assessor, the supervisors of the
+    person's team and administrators. The same rule as `restricted_visible_q`, for one assessment in hand."""
+    from core import roles
+    from people.scoping import supervised_team_ids
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if roles.is_administrator(user) or assessment.assessor_id == user.pk:
+        return True
+    ids = supervised_team_ids(user)
+    return ids is None or assessment.person.owning_team_id in ids
+
+
+def restricted_visible_q(user, assessment_path: str = "assessment__") -> Q:
+    """The rows a query may return when restricted ones are for the assessor, team supervisors and admins."""
+    from core import roles
+    from people.scoping import supervised_team_ids
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Q(pk__in=[])
+    if roles.is_administrator(user):
+        return Q()
+    ids = supervised_team_ids(user)
+    if ids is None:
+        return Q()
+    return (
+        Q(restricted=False)
+        | Q(**{f"{assessment_path}assessor_id": user.pk})
+        | Q(**{f"{assessment_path}person__owning_team_id__in": ids})
+    )
+
+
+class EvidenceQuerySet(ScopedQuerySet):
+    person_path = "assessment__person__"
+
+    def visible_to(self, user):
+        """Evidence `user` may see: in scope (the person's team), and restricted items only for the
+        assessor, the supervisors of the person's team and administrators."""
+        return super().visible_to(user).filter(restricted_visible_q(user))
 
 
 class Evidence(TimeStamped):
@@ -345,7 +392,7 @@ class Evidence(TimeStamped):
         default=False, help_text="Medical or security-sensitive: only the assessor, team supervisors and administrators see it."
     )
     summary = models.TextField(blank=True)
-    file = models.FileField(upload_to=evidence_upload_to, storage=evidence_storage, blank=True)
+    file = models.FileField(upload_to=evidence_upload_to, storage=get_evidence_storage, blank=True)
     original_filename = models.CharField(max_length=200, blank=True, editable=False)
     content_type = models.CharField(max_length=100, blank=True, editable=False)
     added_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", editable=False)
@@ -353,6 +400,8 @@ class Evidence(TimeStamped):
     examination_offered = models.BooleanField(default=False)
     consent_to_examination = models.BooleanField(default=False)
     examiner = models.CharField(max_length=200, blank=True)
+
+    objects = EvidenceQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -370,14 +419,10 @@ class Evidence(TimeStamped):
         return self.title
 
     def visible_to(self, user) -> bool:
-        """Restricted evidence: the assessor, supervisors of the person's team and administrators only."""
-        from core import roles
-        from people.scoping import supervised_team_ids
+        """Restricted evidence: the assessor, supervisors of the person's team and administrators only.
 
-        if not self.restricted or roles.is_administrator(user) or self.assessment.assessor_id == user.pk:
-            return True
-        ids = supervised_team_ids(user)
-        return ids is None or self.assessment.person.owning_team_id in (ids or ())
+        The Python twin of `Evidence.objects.visible_to(user)` (scope is the caller's business here)."""
+        return not self.restricted or may_see_restricted(user, self.assessment)
 
 
 class MedicalConsistency(models.Model):

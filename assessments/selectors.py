@@ -24,6 +24,7 @@ from assessments.models import (
     RiskType,
     VoluntaryReturnConsent,
     country_name,
+    may_see_restricted,
 )
 from people.models import Person
 from people.scoping import supervised_team_ids
@@ -53,17 +54,9 @@ def assessment_for_user(*, user, pk: int) -> Assessment:
 
 def visible_evidence(assessment: Assessment, user) -> list[Evidence]:
     """The assessment's evidence the user may see (restricted items only for the assessor, team supervisors
-    and administrators). Uses the prefetched rows."""
-    return [e for e in assessment.evidence.all() if _evidence_visible(e, assessment, user)]
-
-
-def _evidence_visible(evidence: Evidence, assessment: Assessment, user) -> bool:
-    from core import roles
-
-    if not evidence.restricted or roles.is_administrator(user) or assessment.assessor_id == user.pk:
-        return True
-    ids = supervised_team_ids(user)
-    return ids is None or assessment.person.owning_team_id in ids
+    and administrators), from the prefetched rows."""
+    may_see = may_see_restricted(user, assessment)
+    return [e for e in assessment.evidence.all() if may_see or not e.restricted]
 
 
 @dataclass

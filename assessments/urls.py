@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from assessments import views
 
@@ -18,7 +18,7 @@ urlpatterns = [
     path("assessments/<int:pk>/findings/<str:country>/<slug:risk_code>/", views.finding_edit, name="finding_edit"),
     path("assessments/<int:pk>/submit/", views.assessment_submit, name="assessment_submit"),
     path("assessments/<int:pk>/review/", views.assessment_review, name="assessment_review"),
-    path("assessments/<int:pk>/<slug:action>/", views.assessment_reason_action, name="assessment_action"),
+    re_path(r"^assessments/(?P<pk>[0-9]+)/(?P<action>withdraw|reopen)/$", views.assessment_reason_action, name="assessment_action"),
     path("flags/<int:pk>/resolve/", views.flag_resolve, name="flag_resolve"),
-    path("consent/<int:pk>/<slug:action>/", views.consent_action, name="consent_action"),
+    re_path(r"^consent/(?P<pk>[0-9]+)/(?P<action>confirm|withdraw)/$", views.consent_action, name="consent_action"),
 ]

@@ -11,14 +11,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from assessments import choices, selectors, services
 from assessments.completeness import assessment_missing
+from audit import access
 from assessments.forms import (
     AssuranceForm,
     ConclusionForm,
@@ -155,9 +156,17 @@ def _editor_context(request, assessment: Assessment, bound: dict | None = None) 
     }
 
 
+def _assessment_viewed(request, pk: int) -> Assessment:
+    """The assessment in scope, with the view (or the refused attempt) written to the access log."""
+    with access.deny_on_404(request, what="assessment", object_id=pk):
+        assessment = selectors.assessment_for_user(user=request.user, pk=pk)
+    access.record(request, what="assessment", object_id=assessment.pk, person_id=assessment.person_id)
+    return assessment
+
+
 @permission_required("assessments.view_assessment", raise_exception=True)
 def assessment_detail(request, pk: int):
-    assessment = selectors.assessment_for_user(user=request.user, pk=pk)
+    assessment = _assessment_viewed(request, pk)
     return render(request, "assessments/assessment_detail.html", _editor_context(request, assessment))
 
 
@@ -198,12 +207,19 @@ SAVED = {
 }
 
 
+def _post_only(request):
+    """For actions that only accept POST: checked after the record is found in scope, so a GET answers 404
+    for a record outside the user's caseload, exactly as for one that does not exist."""
+    return None if request.method == "POST" else HttpResponseNotAllowed(["POST"])
+
+
 @permission_required("assessments.change_assessment", raise_exception=True)
-@require_POST
 def section_save(request, pk: int, section: str):
     if section not in SECTION_FORMS:
         raise Http404("Unknown section.")
     assessment = selectors.assessment_for_user(user=request.user, pk=pk)
+    if refused := _post_only(request):
+        return refused
     form_key, make_form = SECTION_FORMS[section]
     form = make_form(request, assessment)
     bound = {form_key: form}
@@ -298,9 +314,10 @@ def _simple_action(request, assessment, *, perform, success: str):
 
 
 @permission_required("assessments.change_assessment", raise_exception=True)
-@require_POST
 def assessment_submit(request, pk: int):
     assessment = selectors.assessment_for_user(user=request.user, pk=pk)
+    if refused := _post_only(request):
+        return refused
     try:
         services.assessment_submit(actor=request.user, assessment=assessment)
     except services.AssessmentIncomplete as exc:
@@ -368,7 +385,7 @@ def review_queue(request):
 @permission_required("assessments.review_assessment", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def assessment_review(request, pk: int):
-    assessment = selectors.assessment_for_user(user=request.user, pk=pk)
+    assessment = _assessment_viewed(request, pk) if request.method == "GET" else selectors.assessment_for_user(user=request.user, pk=pk)
     own = assessment.assessor_id == request.user.pk
     form = ReviewForm(request.POST or None) if not own else None
     if request.method == "POST" and form is not None and form.is_valid():
@@ -447,9 +464,11 @@ def consent_record(request, person_pk: int):
     return render(request, "assessments/simple_form.html", {"form": form, "person": person, "title": "Record informed consent to voluntary return", "submit": "Record consent"})
 
 
-@require_POST
+@permission_required("assessments.view_assessment", raise_exception=True)
 def consent_action(request, pk: int, action: str):
     consent = get_object_or_404(VoluntaryReturnConsent.objects.visible_to(request.user).select_related("person"), pk=pk)
+    if refused := _post_only(request):
+        return refused
     if action == "confirm":
         ok = _simple_action(request, consent, perform=lambda: services.consent_confirm(actor=request.user, consent=consent), success="Consent confirmed.")
     elif action == "withdraw":
@@ -468,7 +487,10 @@ def consent_action(request, pk: int, action: str):
 @require_http_methods(["GET", "POST"])
 def decision(request, person_pk: int):
     """The gate's answer in plain words for a person and route, then the form to record the decision."""
-    person = _person(request, person_pk)
+    with access.deny_on_404(request, what="decision_page", object_id=person_pk, person_id=person_pk):
+        person = _person(request, person_pk)
+    if request.method == "GET":
+        access.record(request, what="decision_page", object_id=person.pk, person_id=person.pk)
     proposals = selectors.open_proposals(person)
     proposal = None
     source = request.POST if request.method == "POST" else request.GET

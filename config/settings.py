@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import sys
 from pathlib import Path
@@ -65,14 +66,16 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-if env_bool("BEHIND_TLS_PROXY"):
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY")
+if BEHIND_TLS_PROXY:
+    # The proxy must overwrite X-Forwarded-Proto and X-Forwarded-For (audit.access.client_ip reads its first hop).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if (DEBUG or TESTING) else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.apps.SecureAdminConfig",  # django.contrib.admin, behind a verified second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -86,23 +89,66 @@ INSTALLED_APPS = [
     "django_filters",
     "pgtrigger",
     "pghistory",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "people",
     "assessments",
+    "audit",
+    "accounts",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "core.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "pghistory.middleware.HistoryMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# History (see audit/models.py and docs/security.md). Each event row carries its own copy of the context
+# (user, action, URL path) instead of pointing at pghistory's shared, upserted context table; the triggers
+# are installed by `migrate` (post-migrate) rather than by migrations in the apps that own the tables.
+import pghistory as _pghistory  # noqa: E402
+
+PGHISTORY_CONTEXT_FIELD = _pghistory.ContextJSONField()
+PGHISTORY_CREATED_AT_FUNCTION = "CLOCK_TIMESTAMP()"
+PGTRIGGER_MIGRATIONS = False
+PGTRIGGER_INSTALL_ON_MIGRATE = True
+
+# Content-Security-Policy (django-csp 4): nothing inline, nothing from elsewhere. Bootstrap's CSS draws its
+# icons from data: SVG images; htmx talks to this origin only; its indicator CSS lives in static/css/app.css.
+from csp.constants import NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "frame-src": [NONE],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+    },
+}
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -125,6 +171,10 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database_settings(base_dir=BASE_DIR, testing=TESTING)}
+if TESTING:
+    # Transactional tests reset the database with TRUNCATE, which the audit tables refuse unless the
+    # session says so (audit/migrations/0002_append_only.py). Never set this outside the test suite.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c audit.allow_truncate=on"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -135,6 +185,32 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out username+address pair before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Login throttling (django-axes): a username+address pair is locked for 15 minutes after 5 failures.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "audit.access.client_ip"
+AXES_VERBOSE = False  # no usernames or addresses in the application log; they are in the database tables
+
+# Sessions: 30 minutes idle, 12 hours in all (accounts.middleware.SessionTimeoutMiddleware), stored
+# server-side so logout and deactivation end them at once.
+SESSION_IDLE_TIMEOUT_MINUTES = int(os.environ.get("SESSION_IDLE_TIMEOUT_MINUTES", 30))
+SESSION_ABSOLUTE_TIMEOUT_HOURS = int(os.environ.get("SESSION_ABSOLUTE_TIMEOUT_HOURS", 12))
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT_HOURS * 3600
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# Two-step verification (django-otp): TOTP apps, and single-use recovery codes.
+OTP_TOTP_ISSUER = "Non-refoulement case assessment"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -159,6 +235,11 @@ STORAGES = {
 }
 # Uploaded evidence is private: it lives outside any served URL and is streamed by a scope-checking view.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# How long read-access rows are kept before `manage.py prune_access_log` may delete them (the database
+# refuses to delete any younger than 365 days, whatever this says).
+ACCESS_LOG_RETENTION_DAYS = int(os.environ.get("ACCESS_LOG_RETENTION_DAYS", 730))
+# Largest evidence file accepted (core.uploads.check_upload).
+EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_MB", 20)) * 1024 * 1024
 
 # Countries in use are listed first in every country menu (fixtures/countries.json).
 import json as _json  # noqa: E402

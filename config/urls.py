@@ -1,9 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from assessments.downloads import evidence_download
+
 urlpatterns = [
     path("", include("core.urls")),
     path("", include("people.urls")),
     path("", include("assessments.urls")),
+    path("", include("audit.urls")),
+    path("", include("accounts.urls")),
+    path("evidence/<int:pk>/file/", evidence_download, name="evidence_download"),
     path("admin/", admin.site.urls),
 ]

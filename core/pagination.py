@@ -76,23 +76,31 @@ class KeysetPage:
 
 
 def keyset_page(
-    queryset: QuerySet, *, keys: tuple[str, ...], after: str | None = None, before: str | None = None, per_page: int = 50
+    queryset: QuerySet,
+    *,
+    keys: tuple[str, ...],
+    after: str | None = None,
+    before: str | None = None,
+    per_page: int = 50,
+    descending: bool = False,
 ) -> KeysetPage:
-    """Return the page after (or before) a cursor, ordered ascending by `keys` (the last key must be unique).
+    """Return the page after (or before) a cursor, ordered by `keys` (the last key must be unique), ascending
+    or, with `descending`, newest first (every key descending; "after" then means further down the list).
 
     A cursor that cannot be read is treated as "first page" rather than an error: links get mangled in email.
     """
     lhs = _Row(*[F(k) for k in keys])
+    forward_op, backward_op = ("<", ">") if descending else (">", "<")
     backwards = False
     values = _decode(after, len(keys)) if after else None
     if values is not None:
-        queryset = queryset.filter(RowCompare(lhs, _Row(*[Value(v) for v in values]), ">"))
+        queryset = queryset.filter(RowCompare(lhs, _Row(*[Value(v) for v in values]), forward_op))
     elif before:
         values = _decode(before, len(keys))
         if values is not None:
-            queryset = queryset.filter(RowCompare(lhs, _Row(*[Value(v) for v in values]), "<"))
+            queryset = queryset.filter(RowCompare(lhs, _Row(*[Value(v) for v in values]), backward_op))
             backwards = True
-    order = [f"-{k}" for k in keys] if backwards else list(keys)
+    order = [f"-{k}" for k in keys] if backwards != descending else list(keys)
     rows = list(queryset.order_by(*order)[: per_page + 1])
     more = len(rows) > per_page
     rows = rows[:per_page]

@@ -57,7 +57,7 @@ SUPERVISOR_EXTRA: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
-PROJECT_APPS = ("core", "people", "assessments")
+PROJECT_APPS = ("core", "people", "assessments", "audit", "accounts")
 
 
 def _codenames(spec: dict[str, dict[str, tuple[str, ...]]]) -> set[tuple[str, str]]:
@@ -106,9 +106,14 @@ def sync_roles(Group, Permission) -> None:
 
 def sync_roles_after_migrate(sender, app_config=None, using="default", apps=None, **kwargs) -> None:
     """Keep the groups in step with the code after every migrate (new models bring new permissions)."""
-    if app_config is None or app_config.label != "assessments":
-        return
+    from django.apps import apps as installed
     from django.contrib.auth.models import Group, Permission
+
+    # Once per migrate, after the last project app in INSTALLED_APPS has had its permissions created.
+    # (post_migrate is sent only to apps that have a models module.)
+    last = [c.label for c in installed.get_app_configs() if c.label in PROJECT_APPS and c.models_module][-1]
+    if app_config is None or app_config.label != last:
+        return
 
     sync_roles(Group, Permission)
 

@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from audit import access
 from core.errors import DomainError
 from core.pagination import keyset_page
 from core.views import form_error_from_service
@@ -40,7 +41,9 @@ def person_list(request):
 def person_detail(request, pk: int):
     from assessments import selectors as case_selectors
 
-    person = selectors.person_for_user(user=request.user, pk=pk)
+    with access.deny_on_404(request, what="person", object_id=pk, person_id=pk):
+        person = selectors.person_for_user(user=request.user, pk=pk)
+    access.record(request, what="person", object_id=person.pk, person_id=person.pk)
     today = datetime.date.today()
     case = case_selectors.person_case(person)
     context = {
@@ -79,7 +82,11 @@ def _person_defaults(user, teams) -> dict:
 @permission_required("people.change_person", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def person_update(request, pk: int):
-    person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
+    if request.method == "GET":  # the form shows the file: a view; a POST is a change, which history records
+        person = access.get_or_deny(request, Person.objects.visible_to(request.user), pk, what="person_edit", person_id="pk")
+    else:
+        with access.deny_on_404(request, what="person_edit", object_id=pk, person_id=pk):
+            person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
     teams = Team.objects.visible_to(request.user)
     form = forms.PersonForm(request.POST or None, instance=person, teams=teams)
     if request.method == "POST" and form.is_valid():
@@ -115,7 +122,8 @@ def person_record_add(request, pk: int, kind: str):
     form_class, service, heading = RECORD_KINDS[kind]
     if not request.user.has_perm(f"people.add_{form_class._meta.model._meta.model_name}"):
         raise PermissionDenied
-    person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
+    with access.deny_on_404(request, what="person_record", object_id=pk, person_id=pk):
+        person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
     form = form_class(request.POST or None, person=person, actor=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -141,7 +149,8 @@ def person_record_end(request, pk: int, kind: str, record_pk: int):
     model, service, argument, heading = END_KINDS[kind]
     if not request.user.has_perm(f"people.change_{model._meta.model_name}"):
         raise PermissionDenied
-    person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
+    with access.deny_on_404(request, what="person_record", object_id=pk, person_id=pk):
+        person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
     record = get_object_or_404(model, pk=record_pk, person=person)
     form = forms.EndDateForm(request.POST or None, initial={"ended_on": datetime.date.today()})
     if request.method == "POST" and form.is_valid():

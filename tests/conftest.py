@@ -95,3 +95,26 @@ def decider(team):
     team.members.add(user)
     team.supervisors.add(user)
     return user
+
+
+@pytest.fixture(autouse=True)
+def _evidence_files_in_a_temporary_directory(tmp_path, monkeypatch):
+    """Uploaded evidence goes to a per-test directory, never to the checkout's media/."""
+    from assessments.models import evidence_storage
+
+    monkeypatch.setattr(evidence_storage, "_location", str(tmp_path / "evidence"))
+    for cached in ("base_location", "location"):
+        evidence_storage.__dict__.pop(cached, None)
+    yield
+    for cached in ("base_location", "location"):
+        evidence_storage.__dict__.pop(cached, None)
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(monkeypatch):
+    """`client.force_login` skips the password; here it also skips the second factor (see tests/auth.py)."""
+    from django.test import Client
+
+    from tests.auth import verified_force_login
+
+    monkeypatch.setattr(Client, "force_login", verified_force_login)

@@ -2,7 +2,6 @@
 
 import assessments.models
 import django.contrib.postgres.fields
-import django.core.files.storage
 import django.db.models.deletion
 import django_countries.fields
 from django.conf import settings
@@ -144,7 +143,7 @@ class Migration(migrations.Migration):
                 ('disclosed_to_person', models.BooleanField(default=False)),
                 ('restricted', models.BooleanField(default=False, help_text='Medical or security-sensitive: only the assessor, team supervisors and administrators see it.')),
                 ('summary', models.TextField(blank=True)),
-                ('file', models.FileField(blank=True, storage=django.core.files.storage.FileSystemStorage(base_url=None, location='/work/main/media/evidence'), upload_to=assessments.models.evidence_upload_to)),
+                ('file', models.FileField(blank=True, storage=assessments.models.get_evidence_storage, upload_to=assessments.models.evidence_upload_to)),
                 ('original_filename', models.CharField(blank=True, editable=False, max_length=200)),
                 ('content_type', models.CharField(blank=True, editable=False, max_length=100)),
                 ('examination_offered', models.BooleanField(default=False)),

@@ -63,20 +63,37 @@ class Browsing:
         self.page = self.context.new_page()
         self.page.set_default_timeout(15000)
         self.base = live_server.url
-        self.console_errors: list[str] = []
-        self.page.on("console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None)
+        self.console_errors: list[str] = []  # includes every Content-Security-Policy refusal
+        self.failed_responses: list[str] = []
+        self.page.on("console", lambda m: self.console_errors.append(m.text) if m.type == "error" and "Failed to load resource" not in m.text else None)
         self.page.on("pageerror", lambda e: self.console_errors.append(str(e)))
+        self.page.on(
+            "response",
+            lambda r: self.failed_responses.append(f"{r.status} {r.url}") if r.status >= 500 or (r.status >= 400 and "/static/" in r.url) else None,
+        )
 
     def go(self, path: str):
         self.page.goto(self.base + path)
         return self.page
 
-    def login(self, username: str, password: str):
+    def login(self, user, password: str):
+        """Log in through the real pages: the password, then (for supervisors and administrators) the code
+        their authenticator app shows, computed from the test device's known key."""
+        from accounts import policy
+        from tests.auth import totp_code, totp_device
+
+        if policy.second_factor_required(user):
+            totp_device(user)  # the authenticator app this person set up earlier
         page = self.go("/accounts/login/")
-        page.get_by_label("Username").fill(username)
+        page.get_by_label("Username").fill(user.get_username())
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Log in").click()
         page.wait_for_load_state()
+        if "/accounts/two-step/verify/" in page.url:
+            page.get_by_label("Code").fill(totp_code(totp_device(user)))
+            page.get_by_role("button", name="Verify").click()
+            page.wait_for_load_state()
+        assert "/accounts/" not in page.url, f"login did not complete: {page.url}"
         return page
 
     def logout(self):

@@ -69,7 +69,7 @@ def _record_finding(page, country: str, risk: str, outcome: str, reasons: str = 
 
 
 def test_the_whole_story(browsing, team, caseworker, supervisor, decider):
-    page = browsing.login(caseworker.username, PASSWORD)
+    page = browsing.login(caseworker, PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
     _accessible(browsing, "01-home-caseworker")
 
@@ -155,7 +155,7 @@ def test_the_whole_story(browsing, team, caseworker, supervisor, decider):
     browsing.logout()
 
     # The supervisor approves from the queue; the dashboard counts change.
-    page = browsing.login(supervisor.username, PASSWORD)
+    page = browsing.login(supervisor, PASSWORD)
     nav(page, "Dashboard").click()
     before = _dashboard_numbers(page)
     nav(page, "Review queue").click()
@@ -174,7 +174,7 @@ def test_the_whole_story(browsing, team, caseworker, supervisor, decider):
     browsing.logout()
 
     # An independent decider: barred on the route through Iran, authorisable to Türkiye alone.
-    page = browsing.login(decider.username, PASSWORD)
+    page = browsing.login(decider, PASSWORD)
     page.get_by_label("Find a person by name or number").fill("Dariush Tabrizi")
     page.get_by_role("button", name="Search").click()
     page.get_by_role("link", name="Fictional Dariush Tabrizi").click()
@@ -204,14 +204,15 @@ def test_the_whole_story(browsing, team, caseworker, supervisor, decider):
     _accessible(browsing, "10-decision-allowed")
     nav(page, "Dashboard").click()
     assert _dashboard_numbers(page)["Removal barred"] == "1"
-    assert browsing.console_errors == []
+    assert browsing.console_errors == []  # no script error, no Content-Security-Policy refusal
+    assert browsing.failed_responses == []
 
 
 def test_a_returned_assessment_round_trip(browsing, team, caseworker, supervisor, person):
     assessment = builders.fill(builders.start(assessor=caseworker, person=person), assessor=caseworker)
     services.assessment_submit(actor=caseworker, assessment=assessment)
 
-    page = browsing.login(supervisor.username, PASSWORD)
+    page = browsing.login(supervisor, PASSWORD)
     page.goto(browsing.base + f"/assessments/{assessment.pk}/review/")
     page.get_by_label("Returned with comments").check()
     page.get_by_role("button", name="Record the review").click()
@@ -221,7 +222,7 @@ def test_a_returned_assessment_round_trip(browsing, team, caseworker, supervisor
     expect(page.locator("#messages")).to_contain_text("returned to")
     browsing.logout()
 
-    page = browsing.login(caseworker.username, PASSWORD)
+    page = browsing.login(caseworker, PASSWORD)
     nav(page, "My work").click()
     returned = page.get_by_role("region", name="Returned to me with comments")
     expect(returned).to_contain_text("Cite the source of the Turkish readmission statistics")
@@ -235,7 +236,7 @@ def test_a_returned_assessment_round_trip(browsing, team, caseworker, supervisor
     expect(page.locator("#messages")).to_contain_text("submitted for review")
     browsing.logout()
 
-    page = browsing.login(supervisor.username, PASSWORD)
+    page = browsing.login(supervisor, PASSWORD)
     nav(page, "Review queue").click()
     page.get_by_role("link", name=f"Review {assessment.reference}").click()
     page.get_by_label("Approved").check()
@@ -246,7 +247,7 @@ def test_a_returned_assessment_round_trip(browsing, team, caseworker, supervisor
 
 def test_a_validation_error_keeps_what_was_typed(browsing, caseworker, person):
     assessment = builders.start(assessor=caseworker, person=person)
-    page = browsing.login(caseworker.username, PASSWORD)
+    page = browsing.login(caseworker, PASSWORD)
     page.goto(browsing.base + assessment.get_absolute_url())
     conclusion = page.get_by_role("region", name="6. Conclusion")
     conclusion.get_by_label("Reasons").fill("Typed in the conclusion, not yet saved.")
@@ -270,7 +271,7 @@ def test_a_validation_error_keeps_what_was_typed(browsing, caseworker, person):
 
 def test_the_findings_matrix_works_with_the_keyboard_alone(browsing, caseworker, person):
     assessment = builders.start(assessor=caseworker, person=person)
-    page = browsing.login(caseworker.username, PASSWORD)
+    page = browsing.login(caseworker, PASSWORD)
     page.goto(browsing.base + assessment.get_absolute_url())
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Skip to main content")).to_be_focused()

@@ -20,22 +20,24 @@ class KeysetWalk(HypothesisTestCase):
         Person.objects.bulk_create([Person(full_name_latin=n, owning_team=team) for n in names])
 
     @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(per_page=st.integers(min_value=1, max_value=30))
-    def test_forward_then_backward_covers_everything_once(self, per_page):
+    @given(per_page=st.integers(min_value=1, max_value=30), descending=st.booleans())
+    def test_forward_then_backward_covers_everything_once(self, per_page, descending):
         queryset = Person.objects.all()
-        expected = list(queryset.order_by("full_name_latin", "id").values_list("pk", flat=True))
+        keys = ("full_name_latin", "id")
+        order = ("-full_name_latin", "-id") if descending else keys
+        expected = list(queryset.order_by(*order).values_list("pk", flat=True))
         seen, pages = [], []
-        page = keyset_page(queryset, keys=("full_name_latin", "id"), per_page=per_page)
+        page = keyset_page(queryset, keys=keys, per_page=per_page, descending=descending)
         while True:
             pages.append(page)
             seen += [p.pk for p in page]
             if not page.has_next:
                 break
-            page = keyset_page(queryset, keys=("full_name_latin", "id"), after=page.next_cursor, per_page=per_page)
+            page = keyset_page(queryset, keys=keys, after=page.next_cursor, per_page=per_page, descending=descending)
         assert seen == expected
         back = pages[-1]
         for previous in reversed(pages[:-1]):
-            back = keyset_page(queryset, keys=("full_name_latin", "id"), before=back.previous_cursor, per_page=per_page)
+            back = keyset_page(queryset, keys=keys, before=back.previous_cursor, per_page=per_page, descending=descending)
             assert [p.pk for p in back] == [p.pk for p in previous]
         assert not back.has_previous
 

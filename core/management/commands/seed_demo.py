@@ -32,6 +32,21 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins (fictional accounts, for this machine only):")
         for login in logins:
             self.stdout.write(f"  {login.role:<14} username: {login.username:<12} password: {login.password}")
+        self.two_factor_instructions()
+
+    def two_factor_instructions(self):
+        """Supervisors and administrators need a second step: give the demo ones a documented demo key."""
+        from accounts import demo as accounts_demo
+
+        seeded = accounts_demo.seed_two_factor()
+        if not seeded:
+            return
+        self.stdout.write("")
+        self.stdout.write("Two-step verification (supervisors and administrators): after the password, a 6-digit code.")
+        self.stdout.write("Add the demo key to an authenticator app (time-based, 6 digits, 30 s), or print the current")
+        self.stdout.write("code with `.venv/bin/python manage.py demo_code <username>`. Demo keys, never for real use:")
+        for username, key in seeded:
+            self.stdout.write(f"  {username:<12} key: {key}   code now: {accounts_demo.current_code(username)}")
 
     def extra_steps(self):
         """Seeding steps of later apps (assessments), run after the registry."""

@@ -1,0 +1,96 @@
+"""Login throttling: a username+address pair is locked after 5 failures for 15 minutes, then released.
+Time is moved by moving the attempt timestamps, never by sleeping."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.core.management import call_command
+from django.db.models import F
+from django.urls import reverse
+
+from audit.models import AuthEvent
+from tests.auth import TEST_PASSWORD
+
+HERE, ELSEWHERE = "192.0.2.10", "198.51.100.20"
+
+
+def _login(client, password, *, ip=HERE, username="cw_a"):
+    return client.post(reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=ip)
+
+
+def _fail(client, times, **kwargs):
+    return [_login(client, "wrong password", **kwargs) for _ in range(times)]
+
+
+def _age_attempts(minutes):
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - datetime.timedelta(minutes=minutes))
+
+
+@pytest.mark.django_db
+def test_four_failures_do_not_lock(client, caseworker):
+    responses = _fail(client, 4)
+    assert all(r.status_code == 200 and "Please enter a correct username and password" in r.content.decode() for r in responses)
+    assert _login(client, TEST_PASSWORD).status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_fifth_failure_locks_the_pair_and_the_page_says_when_to_retry(client, caseworker):
+    responses = _fail(client, 5)
+    locked = responses[-1]
+    assert locked.status_code == 429
+    body = locked.content.decode()
+    assert "Logging in is paused" in body and "15 minutes" in body and "You can try again at" in body
+    # Even the right password is refused now, from this address...
+    refused = _login(client, TEST_PASSWORD)
+    assert refused.status_code == 429 and "_auth_user_id" not in client.session
+    # ...but not from another address (the lock is on the username+address pair).
+    from django.test import Client
+
+    assert _login(Client(), TEST_PASSWORD, ip=ELSEWHERE).status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_lock_lifts_after_fifteen_minutes_and_not_before(client, caseworker):
+    _fail(client, 5)
+    _age_attempts(14)
+    assert _login(client, TEST_PASSWORD).status_code == 429  # a failure during the lock restarts the 15 minutes
+    _age_attempts(14)
+    assert _login(client, TEST_PASSWORD).status_code == 429
+    _age_attempts(16)
+    assert _login(client, TEST_PASSWORD).status_code == 302
+
+
+@pytest.mark.django_db
+def test_failures_lock_and_successes_are_all_logged(client, caseworker):
+    _fail(client, 5)
+    _age_attempts(16)
+    _login(client, TEST_PASSWORD)
+    assert AccessFailureLog.objects.filter(username="cw_a", ip_address=HERE).count() == 5
+    assert AccessLog.objects.filter(username="cw_a", ip_address=HERE).count() == 1  # axes' success log
+    kinds = list(AuthEvent.objects.order_by("id").values_list("kind", flat=True))
+    assert kinds.count("login_failed") == 5 and kinds.count("locked_out") == 1 and kinds[-1] == "login"
+    assert all("wrong password" not in str(e.detail) for e in AuthEvent.objects.all())
+
+
+@pytest.mark.django_db
+def test_an_administrator_can_unlock_with_a_command(client, caseworker):
+    _fail(client, 5)
+    call_command("axes_reset_username", "cw_a")
+    assert _login(client, TEST_PASSWORD).status_code == 302
+
+
+@pytest.mark.django_db
+def test_an_administrator_can_unlock_in_the_admin(client, caseworker, administrator):
+    from django.test import Client
+
+    _fail(client, 5)
+    attempt = AccessAttempt.objects.get(username="cw_a")
+    admin_client = Client()
+    admin_client.force_login(administrator)
+    assert admin_client.get(reverse("admin:axes_accessattempt_changelist")).status_code == 200
+    response = admin_client.post(reverse("admin:axes_accessattempt_delete", args=[attempt.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert _login(client, TEST_PASSWORD).status_code == 302

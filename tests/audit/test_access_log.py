@@ -1,0 +1,117 @@
+"""Who saw what: one row per view, denials too (without personal data), shown to those allowed to see it."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection, transaction
+from django.db.utils import DatabaseError
+from django.test import RequestFactory, override_settings
+from django.urls import reverse
+
+from audit import access
+from audit.models import AccessLog
+
+
+def _rows(**filters):
+    return list(AccessLog.objects.filter(**filters).order_by("id"))
+
+
+@pytest.mark.django_db
+def test_each_profile_view_writes_exactly_one_row(client, caseworker, person):
+    client.force_login(caseworker)
+    url = reverse("people:person_detail", args=[person.pk])
+    client.get(url, REMOTE_ADDR="192.0.2.10")
+    client.get(url, REMOTE_ADDR="192.0.2.10")
+    rows = _rows(person_id=person.pk)
+    assert len(rows) == 2
+    row = rows[0]
+    assert (row.user_id, row.username, row.what, row.object_id, row.outcome) == (caseworker.pk, "cw_a", "person", person.pk, "viewed")
+    assert row.ip == "192.0.2.10" and row.route == "people:person_detail" and row.at is not None
+
+
+@pytest.mark.django_db
+def test_opening_the_edit_form_is_a_view_saving_it_is_not(client, caseworker, person):
+    client.force_login(caseworker)
+    client.get(reverse("people:person_update", args=[person.pk]))
+    assert [r.what for r in _rows(person_id=person.pk)] == ["person_edit"]
+
+
+@pytest.mark.django_db
+def test_a_denied_attempt_is_logged_with_the_requested_id_only(client, other_caseworker, person):
+    client.force_login(other_caseworker)
+    response = client.get(reverse("people:person_detail", args=[person.pk]))
+    assert response.status_code == 404
+    rows = _rows(user=other_caseworker)
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row.what, row.object_id, row.person_id, row.outcome) == ("person", person.pk, person.pk, "denied")
+    assert person.full_name_latin not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_missing_record_is_logged_like_an_out_of_scope_one(client, caseworker):
+    client.force_login(caseworker)
+    assert client.get(reverse("people:person_detail", args=[987654])).status_code == 404
+    assert client.get(reverse("people:person_detail", args=[10**30])).status_code == 404  # no 500 for absurd ids
+    rows = _rows(user=caseworker)
+    assert [(r.object_id, r.outcome) for r in rows] == [(987654, "denied"), (None, "denied")]
+
+
+@pytest.mark.django_db
+def test_lists_write_no_row(client, caseworker, person):
+    client.force_login(caseworker)
+    client.get(reverse("people:person_list"))
+    assert not AccessLog.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "proxy, forwarded, expected",
+    [(False, "203.0.113.7, 10.0.0.1", "198.51.100.2"), (True, "203.0.113.7, 10.0.0.1", "203.0.113.7"), (True, "", "198.51.100.2"), (True, "not-an-ip", None)],
+)
+def test_the_address_is_the_peer_unless_behind_the_tls_proxy(proxy, forwarded, expected, caseworker):
+    request = RequestFactory().get("/", REMOTE_ADDR="198.51.100.2", HTTP_X_FORWARDED_FOR=forwarded)
+    request.user = caseworker
+    with override_settings(BEHIND_TLS_PROXY=proxy):
+        assert access.client_ip(request) == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("sql", ["UPDATE audit_accesslog SET username = 'someone else'", "DELETE FROM audit_accesslog"])
+def test_access_log_rows_cannot_be_updated_or_deleted(client, caseworker, person, sql):
+    client.force_login(caseworker)
+    client.get(reverse("people:person_detail", args=[person.pk]))
+    with pytest.raises(DatabaseError, match="audit_append_only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql)
+    assert [r.username for r in _rows()] == ["cw_a"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role, sees", [("supervisor", True), ("administrator", True), ("caseworker", False)])
+def test_the_profile_shows_who_viewed_it_to_supervisors_and_administrators(client, request, role, sees, caseworker, other_caseworker, person):
+    client.force_login(other_caseworker)
+    client.get(reverse("people:person_detail", args=[person.pk]))  # refused: a row with outcome "denied"
+    client.force_login(caseworker)
+    client.get(reverse("people:person_detail", args=[person.pk]))
+    viewer = request.getfixturevalue(role)
+    client.force_login(viewer)
+    body = client.get(reverse("people:person_detail", args=[person.pk])).content.decode()
+    assert ("Who opened this file" in body) is sees
+    assert ("refused: outside the user&#x27;s caseload" in body or "refused: outside the user's caseload" in body) is sees
+    full = client.get(reverse("audit:person_access_log", args=[person.pk]))
+    assert full.status_code == (200 if sees else 403)
+
+
+@pytest.mark.django_db
+def test_the_full_access_log_pages_newest_first(client, supervisor, caseworker, person):
+    from audit.models import AccessLog
+
+    AccessLog.objects.bulk_create([AccessLog(user=caseworker, username="cw_a", what="person", object_id=person.pk, person_id=person.pk) for _ in range(120)])
+    client.force_login(supervisor)
+    url = reverse("audit:person_access_log", args=[person.pk])
+    first = client.get(url).context["page"]
+    assert len(first) == 50 and first.has_next
+    second = client.get(url, {"after": first.next_cursor}).context["page"]
+    assert second.object_list[0].id < first.object_list[-1].id
+    ids = [r.id for r in first.object_list]
+    assert ids == sorted(ids, reverse=True)

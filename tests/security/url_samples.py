@@ -1,0 +1,140 @@
+"""What the URL walk needs to know about each named URL: how to fill its arguments for a record of team A,
+of team B and for a record that does not exist, and which roles may use it.
+
+Every named URL of the project needs an entry (the walk fails with "register a sample for URL name X"
+otherwise); admin URLs are covered from the admin registry. To register a page:
+
+    register(
+        "assessments:assessment_detail",                          # the URL name
+        lambda w, t: {"pk": w.obj("assessments.Assessment", t).pk},   # kwargs for team t's record ("a"/"b")
+        roles=STAFF,                                              # roles allowed in scope (200 expected)
+    )
+
+`w.obj(<model label>, team)` returns the world's record of that model for the team (tests/security/world.py;
+add one there for a new model). A page with no record in its URL passes `None` as the kwargs function and
+gets `{}`; its output is still checked for the other team's names. Options: `ok` (statuses that count as
+served, default 200), `anonymous` (what a visitor gets; default: sent to log in), `refused` (what a role not
+in `roles` gets; default 403).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tests.security.world import MISSING_PK, World
+
+KwargsFn = Callable[[World, str], dict] | None
+
+ALL_LOGGED_IN = frozenset({"caseworker", "supervisor", "administrator", "no_role"})
+STAFF = frozenset({"caseworker", "supervisor", "administrator"})  # anyone with a role
+SUPERVISORS = frozenset({"supervisor", "administrator"})
+ADMINISTRATORS = frozenset({"administrator"})
+LOGIN = "login"  # expected for anonymous: a redirect to the login page
+
+
+@dataclass(frozen=True)
+class Sample:
+    kwargs: KwargsFn
+    roles: frozenset[str]
+    ok: tuple[int, ...] = (200,)
+    anonymous: int | str = LOGIN
+    refused: tuple[int, ...] = (403,)
+
+    def scoped(self) -> bool:
+        return self.kwargs is not None
+
+    def for_team(self, world: World, team: str) -> dict:
+        return self.kwargs(world, team) if self.kwargs else {}
+
+    def for_missing(self, world: World) -> dict:
+        """The team-A kwargs with every record id replaced by one that does not exist."""
+        kwargs = self.for_team(world, "a")
+        return {k: (MISSING_PK if isinstance(v, int) else v) for k, v in kwargs.items()}
+
+
+SAMPLES: dict[str, Sample] = {}
+
+
+def register(name: str, kwargs: KwargsFn, *, roles: frozenset[str], **options) -> None:
+    if name in SAMPLES:
+        raise ValueError(f"A sample for {name} is already registered.")
+    SAMPLES[name] = Sample(kwargs=kwargs, roles=roles, **options)
+
+
+def _person(w: World, t: str) -> dict:
+    return {"pk": w.obj("people.Person", t).pk}
+
+
+def _assessment(w: World, t: str) -> dict:
+    return {"pk": w.obj("assessments.Assessment", t).pk}
+
+
+# core
+register("home", None, roles=ALL_LOGGED_IN)
+register("login", None, roles=ALL_LOGGED_IN, ok=(302,), anonymous=200)  # logged-in users are sent on
+register("logout", None, roles=ALL_LOGGED_IN, ok=(405,))  # POST only
+
+# people
+register("people:person_list", None, roles=STAFF)
+register("people:person_create", None, roles=STAFF)
+register("people:person_detail", _person, roles=STAFF)
+register("people:person_update", _person, roles=STAFF)
+register("people:person_record_add", lambda w, t: {**_person(w, t), "kind": "status"}, roles=STAFF)
+register(
+    "people:person_record_end",
+    lambda w, t: {**_person(w, t), "kind": "residence", "record_pk": w.obj("people.Residence", t).pk},
+    roles=STAFF,
+)
+register("people:camp_list", None, roles=STAFF)
+register("people:camp_create", None, roles=STAFF)
+register("people:camp_detail", lambda w, t: {"pk": w.camp.pk}, roles=STAFF)  # camps are shared; residents are scoped
+register("people:camp_update", lambda w, t: {"pk": w.camp.pk}, roles=STAFF)
+
+# audit
+register("audit:person_history", _person, roles=SUPERVISORS)
+register("audit:person_access_log", _person, roles=SUPERVISORS)
+register("audit:assessment_history", _assessment, roles=SUPERVISORS)
+
+# accounts (every logged-in user's own account pages)
+register("accounts:two_factor", None, roles=ALL_LOGGED_IN)
+register("accounts:verify", None, roles=ALL_LOGGED_IN, ok=(302,))  # already verified / nothing to verify
+register("accounts:setup", None, roles=ALL_LOGGED_IN, ok=(200, 302))  # 302 once a device exists
+register("accounts:recovery_codes", None, roles=ALL_LOGGED_IN)
+
+# assessments: work lists and dashboards
+register("assessments:my_work", None, roles=STAFF)
+register("assessments:review_queue", None, roles=SUPERVISORS)
+register("assessments:dashboard", None, roles=SUPERVISORS)
+# a person's case
+def _case(w: World, t: str) -> dict:
+    return {"person_pk": w.obj("people.Person", t).pk}
+
+
+register("assessments:proposal_create", _case, roles=STAFF)
+register("assessments:assessment_start", _case, roles=STAFF)
+register("assessments:flag_raise", _case, roles=STAFF)
+register("assessments:consent_record", _case, roles=STAFF)
+register("assessments:decision", _case, roles=STAFF)
+# an assessment
+register("assessments:assessment_detail", _assessment, roles=STAFF)
+register("assessments:assessment_review", _assessment, roles=SUPERVISORS)
+register("assessments:assessment_action", lambda w, t: {**_assessment(w, t), "action": "reopen"}, roles=SUPERVISORS)
+register(
+    "assessments:finding_edit", lambda w, t: {**_assessment(w, t), "country": "IR", "risk_code": "torture"}, roles=STAFF
+)
+# POST-only actions: a GET is refused the same way in scope, out of scope and for a missing record
+register("assessments:section_save", lambda w, t: {**_assessment(w, t), "section": "conclusion"}, roles=STAFF, ok=(405,))
+register("assessments:assessment_submit", _assessment, roles=STAFF, ok=(405,))
+register(
+    "assessments:consent_action",
+    lambda w, t: {"pk": w.obj("assessments.VoluntaryReturnConsent", t).pk, "action": "confirm"},
+    roles=STAFF, ok=(405,),
+)
+register("assessments:flag_resolve", lambda w, t: {"pk": w.obj("assessments.Flag", t).pk}, roles=STAFF)
+
+# files
+register("evidence_download", lambda w, t: {"pk": w.obj("assessments.Evidence", t).pk}, roles=STAFF)
+
+# Records that are shared by design (not person-bearing) and whose URLs carry their id.
+UNSCOPED_RECORDS = {"people:camp_detail", "people:camp_update"}
