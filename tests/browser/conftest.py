@@ -16,8 +16,6 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-results" / "screenshots"
 AXE = ROOT / "static" / "vendor" / "axe" / "axe.min.js"
 
-# Playwright's sync API runs an event loop in this thread; the test code still uses the ORM synchronously.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture
@@ -45,6 +43,10 @@ def browser():
         pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install -y chromium); skipped here")
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs an event loop in this thread; the test code still uses the ORM synchronously.
+    # Set only while browsers run (browser tests run last), so no subprocess of another test inherits it.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -53,6 +55,10 @@ def browser():
         )
         yield browser
         browser.close()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 class Browsing:

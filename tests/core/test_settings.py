@@ -14,7 +14,7 @@ GOOD_SECRET = "k3J9-x_Vq2LrT8wZpN4mB7cY1fH6sD0aGeUiOoPlKjHgFdSaQwErTy"
 
 
 def _check(env_overrides: dict[str, str]) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "APP_TESTING"}}
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "APP_TESTING", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env["DATABASE_URL"] = "postgres://nobody@127.0.0.1:1/never"  # settings only parse it; no connection is made
     env.update(env_overrides)
     return subprocess.run(
