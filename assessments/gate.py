@@ -13,7 +13,7 @@ from django.db import connection
 from django.urls import NoReverseMatch, reverse
 
 from assessments import choices
-from assessments.models import Assessment, Flag, VoluntaryReturnConsent, country_name, route_label
+from assessments.models import Assessment, VoluntaryReturnConsent, country_name, route_label
 from core.errors import Reason
 
 # Every reason code the gate can give, with its sentence. {country}, {risk}, {ref}, {detail} are filled in.
@@ -133,10 +133,6 @@ def _fix_url(code, ref_id, person, assessment, destination, transit, measure) ->
     except NoReverseMatch:  # pragma: no cover - pages not installed
         return ""
     return ""
-
-
-def blocking_flags(person) -> list[Flag]:
-    return list(Flag.objects.filter(person=person).blocking())
 
 
 def translate_trigger_message(message: str) -> list[str]:

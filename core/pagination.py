@@ -29,7 +29,7 @@ class RowCompare(Func):
     def __init__(self, lhs, rhs, op: str):
         if op not in {">", "<"}:
             raise ValueError(op)
-        self.template = f"%(expressions)s"
+        self.template = "%(expressions)s"
         self.arg_joiner = f" {op} "
         super().__init__(lhs, rhs)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -13,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from audit import access
+from core import clock
 from core.errors import DomainError
 from core.pagination import keyset_page
 from core.views import form_error_from_service
@@ -44,7 +44,7 @@ def person_detail(request, pk: int):
     with access.deny_on_404(request, what="person", object_id=pk, person_id=pk):
         person = selectors.person_for_user(user=request.user, pk=pk)
     access.record(request, what="person", object_id=person.pk, person_id=person.pk)
-    today = datetime.date.today()
+    today = clock.today()
     case = case_selectors.person_case(person)
     context = {
         "person": person,
@@ -152,7 +152,7 @@ def person_record_end(request, pk: int, kind: str, record_pk: int):
     with access.deny_on_404(request, what="person_record", object_id=pk, person_id=pk):
         person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
     record = get_object_or_404(model, pk=record_pk, person=person)
-    form = forms.EndDateForm(request.POST or None, initial={"ended_on": datetime.date.today()})
+    form = forms.EndDateForm(request.POST or None, initial={"ended_on": clock.today()})
     if request.method == "POST" and form.is_valid():
         try:
             service(actor=request.user, **{argument: record}, ended_on=form.cleaned_data["ended_on"])

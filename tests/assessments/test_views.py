@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import choices, services
+from assessments import services
 from assessments.models import Assessment, Flag, RemovalDecision, RemovalProposal
 from tests.assessments import builders
 from tests.factories import PersonFactory

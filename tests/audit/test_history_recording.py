@@ -13,7 +13,6 @@ from django.urls import reverse
 from audit import models as audit
 from people import services
 from people.models import LegalStatus, Person, PersonName
-from tests.factories import PersonFactory
 
 
 def _events(model, obj_id):
