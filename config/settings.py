@@ -248,6 +248,9 @@ COUNTRIES_FIRST = _json.loads((BASE_DIR / "fixtures" / "countries.json").read_te
 COUNTRIES_FIRST_REPEAT = True
 COUNTRIES_FIRST_BREAK = "──────────"
 
+# The benchmark harness's reference views (bench/pages_bench.py); never on in production or tests.
+BENCH_REFERENCE_VIEWS = env_bool("BENCH_REFERENCE_VIEWS") and not TESTING
+
 # Approved assessments stop counting after this many days (re-assessment is then required).
 ASSESSMENT_VALIDITY_DAYS = int(os.environ.get("ASSESSMENT_VALIDITY_DAYS", 180))
 

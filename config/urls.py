@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -12,3 +13,8 @@ urlpatterns = [
     path("evidence/<int:pk>/file/", evidence_download, name="evidence_download"),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCH_REFERENCE_VIEWS:  # the benchmark harness's reference page, never on in production or tests
+    from core.bench_views import BareListView
+
+    urlpatterns.append(path("bench/bare-list/", BareListView.as_view(), name="bench_bare_list"))
