@@ -2,6 +2,7 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 
+from core.widgets import FastSelect
 from people.choices import LegalStatusKind
 from people.models import Camp, Person, Team
 from people.selectors import person_search
@@ -11,12 +12,16 @@ class PersonFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label="Name or number", method="filter_q", help_text="Any script or spelling, registration or document number."
     )
-    camp = django_filters.ModelChoiceFilter(label="Camp", queryset=Camp.objects.order_by("name"), method="filter_camp")
-    status = django_filters.ChoiceFilter(label="Current legal status", choices=LegalStatusKind.choices, method="filter_status")
-    caseworker = django_filters.ModelChoiceFilter(
-        label="Assigned caseworker", field_name="assigned_caseworker", queryset=get_user_model().objects.none()
+    camp = django_filters.ModelChoiceFilter(
+        label="Camp", queryset=Camp.objects.order_by("name"), method="filter_camp", widget=FastSelect
     )
-    team = django_filters.ModelChoiceFilter(label="Team", field_name="owning_team", queryset=Team.objects.none())
+    status = django_filters.ChoiceFilter(
+        label="Current legal status", choices=LegalStatusKind.choices, method="filter_status", widget=FastSelect
+    )
+    caseworker = django_filters.ModelChoiceFilter(
+        label="Assigned caseworker", field_name="assigned_caseworker", queryset=get_user_model().objects.none(), widget=FastSelect
+    )
+    team = django_filters.ModelChoiceFilter(label="Team", field_name="owning_team", queryset=Team.objects.none(), widget=FastSelect)
 
     class Meta:
         model = Person
