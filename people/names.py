@@ -91,6 +91,8 @@ _VOWELS = re.compile(r"(?<=.)[aiu]+")
 
 
 def phonetic_word(word: str) -> str:
+    if not word.isalpha():  # numbers and codes are compared as written
+        return word
     for pattern, replacement in _PHONETIC_RULES:
         word = pattern.sub(replacement, word)
     return word
