@@ -308,6 +308,12 @@ class Interview(TimeStamped):
 evidence_storage = FileSystemStorage(location=str(settings.MEDIA_ROOT / "evidence"), base_url=None)
 
 
+def get_evidence_storage() -> FileSystemStorage:
+    """The private evidence storage. A callable, so migrations name this function rather than freezing the
+    absolute path of whichever checkout generated them (which made `makemigrations --check` fail elsewhere)."""
+    return evidence_storage
+
+
 def evidence_upload_to(instance, filename: str) -> str:
     """Server-generated names: nothing the uploader typed reaches the filesystem."""
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
@@ -329,7 +335,7 @@ class Evidence(TimeStamped):
         default=False, help_text="Medical or security-sensitive: only the assessor, team supervisors and administrators see it."
     )
     summary = models.TextField(blank=True)
-    file = models.FileField(upload_to=evidence_upload_to, storage=evidence_storage, blank=True)
+    file = models.FileField(upload_to=evidence_upload_to, storage=get_evidence_storage, blank=True)
     original_filename = models.CharField(max_length=200, blank=True, editable=False)
     content_type = models.CharField(max_length=100, blank=True, editable=False)
     added_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", editable=False)
