@@ -8,6 +8,7 @@ up set-wise by exact name key only (`find_duplicates_bulk`), a few queries for t
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -51,7 +52,7 @@ class Facts:
             pk=person.pk,
         )
 
-    @property
+    @functools.cached_property
     def keys(self) -> list[str]:
         return names.name_keys(self.names)
 
@@ -186,7 +187,7 @@ def find_duplicates(candidate: Facts, *, minimum: int = LIKELY, limit: int = 10)
     return matches[:limit]
 
 
-def find_duplicates_bulk(candidates: list[Facts], *, minimum: int = LIKELY, chunk: int = 2000) -> dict[int, list[Match]]:
+def find_duplicates_bulk(candidates: list[Facts], *, minimum: int = LIKELY, chunk: int = 5000) -> dict[int, list[Match]]:
     """For each candidate (by index), the saved people sharing a name key that score as likely duplicates.
 
     A few queries for the whole list: name keys are looked up in chunks through the GIN index on
@@ -198,12 +199,12 @@ def find_duplicates_bulk(candidates: list[Facts], *, minimum: int = LIKELY, chun
             by_key.setdefault(key, []).append(index)
     keys = list(by_key)
     found: dict[int, list[Match]] = {}
-    seen: dict[int, Person] = {}
+    people: list[Person] = []
+    fields = "id, full_name_latin, full_name_original, birth_date, birth_date_precision, nationality, name_keys, owning_team_id"
     for start in range(0, len(keys), chunk):
-        part = keys[start : start + chunk]
-        fields = ("pk", "full_name_latin", "full_name_original", "birth_date", "birth_date_precision", "nationality", "name_keys", "owning_team")
-        for person in Person.objects.filter(name_keys__overlap=part).only(*fields):
-            seen[person.pk] = person
+        # One array parameter per chunk, answered by the GIN index on name_keys.
+        people += list(Person.objects.raw(f"SELECT {fields} FROM people_person WHERE name_keys && %s::varchar[]", [keys[start : start + chunk]]))
+    seen = {person.pk: person for person in people}
     for person in seen.values():
         facts = Facts(
             names=[person.full_name_latin, person.full_name_original],

@@ -16,6 +16,7 @@ and a stored name written differently still share most of their trigrams. `name_
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -53,10 +54,16 @@ _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _SPACES = re.compile(r"\s+")
 
 
+_ASCII_NON_WORD = re.compile(r"[^a-z0-9]+")
+
+
+@functools.lru_cache(maxsize=1 << 16)  # rosters repeat names and words a great deal
 def normalize(text: str) -> str:
     """Fold letter variants, remove diacritics and punctuation, lower-case; keep both scripts."""
     if not text:
         return ""
+    if text.isascii():  # the common case, without Unicode decomposition
+        return _ASCII_NON_WORD.sub(" ", text.translate(_DROP_MARKS).lower()).strip()
     text = unicodedata.normalize("NFKC", text).translate(_ARABIC_FOLD).translate(_DROP_MARKS)
     decomposed = unicodedata.normalize("NFD", text)
     text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -90,6 +97,7 @@ _PHONETIC_RULES: list[tuple[re.Pattern[str], str]] = [
 _VOWELS = re.compile(r"(?<=.)[aiu]+")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def phonetic_word(word: str) -> str:
     if not word.isalpha():  # numbers and codes are compared as written
         return word
@@ -138,6 +146,7 @@ def build_search_text(*, names: list[str], numbers: list[str]) -> str:
     return " | ".join(parts)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def name_key(text: str) -> str:
     """An exact key for a name: phonetic words sorted (Latin), or normalised words sorted (other scripts)."""
     norm = normalize(text)
