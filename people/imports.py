@@ -571,14 +571,21 @@ def _check_registry(rows: list[Row]) -> None:
         best = matches[0]
         live[index].reasons.append(LIKELY_DUPLICATE.format(reference=best.person.reference, score=best.score, reasons=_reason_words(best)))
 
-    # Likely duplicates within the file.
+    # Likely duplicates within the file: each row against the earlier rows sharing a name key and born within
+    # two years (or of unknown birth), so the work stays proportional to the rows, not to their square.
     live = [r for r in rows if not r.reasons and not r.skipped]
-    by_key: dict[str, list[Row]] = {}
+    by_key: dict[str, dict[int | None, list[Row]]] = {}
     for row in live:
+        born = row.facts.birth_date.year if row.facts.birth_date else None
         earlier: dict[int, Row] = {}
         for key in row.facts.keys:
-            for other in by_key.get(key, []):
-                earlier[other.number] = other
+            buckets = by_key.get(key)
+            if not buckets:
+                continue
+            years = list(buckets) if born is None else [born - 2, born - 1, born, born + 1, born + 2, None]
+            for year in years:
+                for other in buckets.get(year, ()):
+                    earlier[other.number] = other
         for other in sorted(earlier.values(), key=lambda r: r.number):
             points, reasons = duplicates.score(row.facts, other.facts)
             if points >= duplicates.LIKELY:
@@ -587,7 +594,7 @@ def _check_registry(rows: list[Row]) -> None:
                 break
         if not row.reasons:
             for key in row.facts.keys:
-                by_key.setdefault(key, []).append(row)
+                by_key.setdefault(key, {}).setdefault(born, []).append(row)
 
 
 def validate(

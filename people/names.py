@@ -112,16 +112,22 @@ def phonetic(text: str) -> str:
     return " ".join(phonetic_word(w) for w in words if w)
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def skeleton_word(word: str) -> str:
+    return _VOWELS.sub("", phonetic_word(word))
+
+
 def skeleton(text: str) -> str:
     """The phonetic form without vowels after the first letter (Mehdi, Mahdi → "mhd")."""
-    return " ".join(_VOWELS.sub("", w) for w in phonetic(text).split())
+    return " ".join(skeleton_word(w) for w in normalize(text).split() if w.isascii())
 
 
 def search_forms(text: str) -> str:
     """The text indexed and compared: the normalised form, then for Latin words the phonetic form and skeleton."""
     norm = normalize(text)
+    latin = [w for w in norm.split() if w.isascii()]
     parts = [norm]
-    for form in (phonetic(text), skeleton(text)):
+    for form in (" ".join(phonetic_word(w) for w in latin), " ".join(skeleton_word(w) for w in latin)):
         if form and form not in parts:
             parts.append(form)
     return " ".join(p for p in parts if p)

@@ -70,13 +70,11 @@ def exact_number_matches(queryset: QuerySet, query: str) -> list[int]:
         found += list(queryset.filter(pk=int(reference.group(1))).values_list("pk", flat=True))
     found += list(queryset.filter(external_id=text).values_list("pk", flat=True))
     if compact:
-        registration = Registration.objects.annotate(compact=CompactNumber("number")).filter(compact=compact)
-        document = IdentityDocument.objects.annotate(compact=CompactNumber("number")).filter(compact=compact)
-        found += list(
-            queryset.filter(Q(pk__in=registration.values("person_id")) | Q(pk__in=document.values("person_id")))
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+        # Ids first, each through its compact-number index; then one scoped lookup by primary key.
+        ids = list(Registration.objects.annotate(compact=CompactNumber("number")).filter(compact=compact).values_list("person_id", flat=True)[:50])
+        ids += list(IdentityDocument.objects.annotate(compact=CompactNumber("number")).filter(compact=compact).values_list("person_id", flat=True)[:50])
+        if ids:
+            found += list(queryset.filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
     return list(dict.fromkeys(found))
 
 
@@ -98,25 +96,26 @@ def person_search_ranked(queryset: QuerySet, query: str, *, limit: int = SEARCH_
     if not forms:
         return []
     exact_ids = exact_number_matches(queryset, query)[:limit]
-    results: list[SearchResult] = []
-    if exact_ids:
-        by_id = queryset.filter(pk__in=exact_ids).in_bulk()
-        results = [SearchResult(by_id[pk], 1.0, True) for pk in exact_ids if pk in by_id]
-    wanted = limit - len(results)
-    if wanted <= 0:
-        return results
-    similar: list[Person] = []
-    for threshold in (SEARCH_THRESHOLD, SEARCH_WIDE_THRESHOLD):
-        with search_threshold(threshold):
-            similar = list(
-                person_search(queryset, query)
-                .exclude(pk__in=exact_ids)
-                .annotate(search_score=TrigramWordSimilarity(forms, "search_text"))
-                .order_by("-search_score", "full_name_latin", "pk")[:wanted]
-            )
-        if len(similar) >= wanted:
-            break
-    return results + [SearchResult(p, float(p.search_score), False) for p in similar]
+    scored: list[tuple[int, float]] = []
+    wanted = limit - len(exact_ids)
+    if wanted > 0:
+        for threshold in (SEARCH_THRESHOLD, SEARCH_WIDE_THRESHOLD):
+            with search_threshold(threshold):
+                scored = list(
+                    person_search(queryset, query)
+                    .exclude(pk__in=exact_ids)
+                    .annotate(search_score=TrigramWordSimilarity(forms, "search_text"))
+                    .order_by("-search_score", "full_name_latin", "pk")
+                    .values_list("pk", "search_score")[:wanted]
+                )
+            if len(scored) >= wanted:
+                break
+    ids = [*exact_ids, *(pk for pk, _ in scored)]
+    if not ids:
+        return []
+    by_id = queryset.filter(pk__in=ids).in_bulk()  # one query (and the queryset's prefetches) for the page
+    scores = {pk: 1.0 for pk in exact_ids} | dict(scored)
+    return [SearchResult(by_id[pk], float(scores[pk]), pk in exact_ids) for pk in ids if pk in by_id]
 
 
 @dataclass

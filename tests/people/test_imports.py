@@ -345,3 +345,21 @@ def test_history_triggers_see_every_imported_row_with_the_importer_as_context(tm
         seen = cursor.fetchall()
     assert sorted(t for t, *_ in seen) == ["people_person"] * 3 + ["people_registration"] * 3
     assert {tuple(rest) for _, *rest in seen} == {("person_import", caseworker.pk, job.pk)}
+
+
+@pytest.mark.django_db
+def test_the_import_page_costs_the_same_with_5_and_50_rejected_rows(client, tmp_path, caseworker, team, camp, django_assert_max_num_queries):
+    def job_with(bad):
+        rows = rows_ok(camp) + [[f"Z-{i}", "", "", "", "F", "1980", "IR", camp.name, f"Z-N-{i}"] for i in range(bad)]
+        return imports.import_preview(actor=caseworker, job=upload(caseworker, team, write_csv(tmp_path / f"z{bad}.csv", rows)))
+
+    def count(job):
+        with CaptureQueriesContext(connection) as ctx:
+            body = client.get(reverse("people:import_detail", args=[job.pk])).content.decode()
+        return len(ctx.captured_queries), body.count(imports.MISSING_NAME)
+
+    client.force_login(caseworker)
+    small, shown_small = count(job_with(5))
+    with django_assert_max_num_queries(18):  # session, user, roles, job; the rest is the base page
+        large, shown_large = count(job_with(50))
+    assert (shown_small, shown_large) == (5, 50) and large == small
