@@ -515,13 +515,15 @@ def _check_file_duplicates(rows: list[Row]) -> None:
 def _check_registry(rows: list[Row]) -> None:
     """Set-wise checks against the registry: already registered (skip), numbers taken, likely duplicates."""
     live = [r for r in rows if not r.reasons]
-    externals = sorted({r.person["external_id"] for r in live if r.person["external_id"]})
+    externals = {r.person["external_id"] for r in live if r.person["external_id"]}
     known: dict[str, tuple[int, str]] = {}
-    with connection.cursor() as cursor:  # one array parameter per query: cheap to send and to plan
-        cursor.execute("SELECT id, external_id FROM people_person WHERE external_id = ANY(%s)", [externals])
+    with duplicates.lookup_table("import_external_ids", externals) as cursor:
+        cursor.execute(
+            "SELECT p.id, p.external_id FROM people_person p JOIN import_external_ids t ON p.external_id = t.v WHERE p.external_id <> ''"
+        )
         for pk, external in cursor.fetchall():
             known[external] = (pk, "same external record id")
-        cursor.execute("SELECT survivor_id, merged_external_id FROM people_personmerge WHERE merged_external_id = ANY(%s)", [externals])
+        cursor.execute("SELECT m.survivor_id, m.merged_external_id FROM people_personmerge m JOIN import_external_ids t ON m.merged_external_id = t.v")
         for survivor, external in cursor.fetchall():
             known.setdefault(external, (survivor, "same external record id, merged into this record"))
     for row in live:
@@ -532,22 +534,19 @@ def _check_registry(rows: list[Row]) -> None:
 
     # Registration and document numbers already used (the compact-number indexes answer these).
     live = [r for r in rows if not r.reasons and not r.skipped]
-    wanted = sorted({c for r in live for i, c, _ in r.numbers if not i.startswith("doc:")})
-    wanted_docs = sorted({c for r in live for i, c, _ in r.numbers if i.startswith("doc:")})
+    wanted = {c for r in live for _, c, _ in r.numbers}
     taken: dict[tuple[str, str], tuple[int, list[str]]] = {}
     compact = "lower(regexp_replace(x.number, '[^[:alnum:]]', '', 'g'))"
-    with connection.cursor() as cursor:
+    with duplicates.lookup_table("import_numbers", wanted) as cursor:  # joined through the compact-number indexes
         cursor.execute(
-            f"SELECT x.issuer, {compact}, x.person_id, p.name_keys FROM people_registration x "
-            f"JOIN people_person p ON p.id = x.person_id WHERE {compact} = ANY(%s)",
-            [wanted],
+            f"SELECT x.issuer, t.v, x.person_id, p.name_keys FROM people_registration x "
+            f"JOIN import_numbers t ON {compact} = t.v JOIN people_person p ON p.id = x.person_id"
         )
         for issuer, number, pk, keys in cursor.fetchall():
             taken[(issuer, number)] = (pk, keys)
         cursor.execute(
-            f"SELECT 'doc:' || x.kind || ':' || x.issuing_country, {compact}, x.person_id, p.name_keys FROM people_identitydocument x "
-            f"JOIN people_person p ON p.id = x.person_id WHERE {compact} = ANY(%s)",
-            [wanted_docs],
+            f"SELECT 'doc:' || x.kind || ':' || x.issuing_country, t.v, x.person_id, p.name_keys FROM people_identitydocument x "
+            f"JOIN import_numbers t ON {compact} = t.v JOIN people_person p ON p.id = x.person_id"
         )
         for issuer, number, pk, keys in cursor.fetchall():
             taken[(issuer, number)] = (pk, keys)

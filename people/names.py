@@ -55,15 +55,26 @@ _SPACES = re.compile(r"\s+")
 
 
 _ASCII_NON_WORD = re.compile(r"[^a-z0-9]+")
+# Text in the Arabic block (letters, harakat, digits), ASCII and the joiners only: folded without Unicode
+# normalisation, which it does not need (presentation forms and other scripts take the general path).
+_ARABIC_ONLY = re.compile(
+    r"^[\u0000-\u007f\u0621-\u063a\u0640-\u0655\u0660-\u0669\u0670\u067e\u0686\u0698\u06a9\u06af\u06c0\u06cc"
+    r"\u06f0-\u06f9\u200c-\u200f\ufeff]*$"
+)
+_HARAKAT = re.compile(r"[\u064b-\u0655\u0670]")
 
 
-@functools.lru_cache(maxsize=1 << 16)  # rosters repeat names and words a great deal
+@functools.lru_cache(maxsize=1 << 18)  # rosters repeat names and words a great deal
 def normalize(text: str) -> str:
     """Fold letter variants, remove diacritics and punctuation, lower-case; keep both scripts."""
     if not text:
         return ""
     if text.isascii():  # the common case, without Unicode decomposition
         return _ASCII_NON_WORD.sub(" ", text.translate(_DROP_MARKS).lower()).strip()
+    if _ARABIC_ONLY.match(text):
+        text = _HARAKAT.sub("", text.translate(_ARABIC_FOLD).translate(_DROP_MARKS)).lower()
+        text = _NON_WORD.sub(" ", text).replace("_", " ")
+        return _SPACES.sub(" ", text).strip()
     text = unicodedata.normalize("NFKC", text).translate(_ARABIC_FOLD).translate(_DROP_MARKS)
     decomposed = unicodedata.normalize("NFD", text)
     text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -152,7 +163,7 @@ def build_search_text(*, names: list[str], numbers: list[str]) -> str:
     return " | ".join(parts)
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 18)
 def name_key(text: str) -> str:
     """An exact key for a name: phonetic words sorted (Latin), or normalised words sorted (other scripts)."""
     norm = normalize(text)

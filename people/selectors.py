@@ -35,6 +35,11 @@ from people.models import (
 SEARCH_THRESHOLD = 0.45
 SEARCH_WIDE_THRESHOLD = 0.3
 SEARCH_LIMIT = 50
+# A query as common as one given name matches a large share of a big registry, and every matching row would be
+# scored and sorted. At most this many matching rows (in index order) are ranked: a specific query has fewer
+# candidates, so its ranking is exact; a very common one ranks a sample of equally good matches, and the page
+# asks for a narrower search.
+SEARCH_CANDIDATES = 3000
 _REFERENCE = re.compile(r"^\s*p\s*-?\s*0*(\d{1,12})\s*$", re.IGNORECASE)
 
 
@@ -101,9 +106,9 @@ def person_search_ranked(queryset: QuerySet, query: str, *, limit: int = SEARCH_
     if wanted > 0:
         for threshold in (SEARCH_THRESHOLD, SEARCH_WIDE_THRESHOLD):
             with search_threshold(threshold):
+                candidates = person_search(queryset.order_by(), query).exclude(pk__in=exact_ids).values("pk")[:SEARCH_CANDIDATES]
                 scored = list(
-                    person_search(queryset, query)
-                    .exclude(pk__in=exact_ids)
+                    queryset.model._base_manager.filter(pk__in=candidates)
                     .annotate(search_score=TrigramWordSimilarity(forms, "search_text"))
                     .order_by("-search_score", "full_name_latin", "pk")
                     .values_list("pk", "search_score")[:wanted]

@@ -359,7 +359,36 @@ def test_the_import_page_costs_the_same_with_5_and_50_rejected_rows(client, tmp_
         return len(ctx.captured_queries), body.count(imports.MISSING_NAME)
 
     client.force_login(caseworker)
-    small, shown_small = count(job_with(5))
-    with django_assert_max_num_queries(18):  # session, user, roles, job; the rest is the base page
-        large, shown_large = count(job_with(50))
+    small_job, large_job = job_with(5), job_with(50)
+    small, shown_small = count(small_job)
+    with django_assert_max_num_queries(12):
+        large, shown_large = count(large_job)
     assert (shown_small, shown_large) == (5, 50) and large == small
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_the_background_the_page_polls_until_the_import_is_done(client, tmp_path, caseworker, team, camp, settings):
+    import time
+
+    settings.IMPORT_IN_BACKGROUND = True
+    client.force_login(caseworker)
+    job = upload(caseworker, team, write_csv(tmp_path / "roster.csv", rows_ok(camp) + rows_bad(camp)))
+
+    def wait_for(status):
+        for _ in range(200):
+            job.refresh_from_db()
+            if job.status == status:
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"job stayed {job.status}: {job.error}")
+
+    data = {f"map_{target}": column for target, column in job.mapping.items()}
+    response = client.post(reverse("people:import_check", args=[job.pk]), data, follow=True)
+    assert response.status_code == 200
+    wait_for(ImportJob.Status.PREVIEWED)
+    assert (job.rows_accepted, job.rows_rejected) == (3, 5)
+    client.post(reverse("people:import_commit", args=[job.pk]))
+    wait_for(ImportJob.Status.COMMITTED)
+    progress = client.get(reverse("people:import_progress", args=[job.pk]))
+    assert progress["HX-Refresh"] == "true" and job.rows_created == 3
+    assert Person.objects.filter(external_id__startswith="R-").count() == 3
