@@ -23,6 +23,7 @@ from people.models import CompactNumber, IdentityDocument, Person, Registration
 LIKELY = 60  # a score from which a caseworker must confirm "this is a different person" before saving
 NAME_TRIGRAM_THRESHOLD = 0.5
 CANDIDATE_LIMIT = 20
+GIN_PROBES = 2000  # up to this many name keys are looked up one index probe each; more, by one hash join
 
 POSSIBLE_DUPLICATE = "This person may already be registered. Check the records below; if this is a different person, tick “This is a different person” and save again."
 
@@ -219,14 +220,15 @@ def find_duplicates_bulk(candidates: list[Facts], *, minimum: int = LIKELY) -> d
         for key in candidate.keys:
             by_key.setdefault(key, []).append(index)
     found: dict[int, list[Match]] = {}
-    fields = "id, full_name_latin, full_name_original, birth_date, birth_date_precision, nationality, name_keys, owning_team_id"
+    fields = ", ".join(f"p.{f}" for f in ("id", "full_name_latin", "full_name_original", "birth_date", "birth_date_precision", "nationality", "name_keys", "owning_team_id"))
     with lookup_table("import_name_keys", by_key) as cursor:
-        # The GIN index on name_keys answers the overlap with the whole set at once.
-        people = list(
-            Person.objects.raw(
-                f"SELECT {fields} FROM people_person WHERE name_keys && (SELECT array_agg(v)::varchar[] FROM import_name_keys)"
-            )
-        )
+        if len(by_key) <= GIN_PROBES:
+            # Few keys: one GIN index probe each (an overlap with the whole set would compare arrays row by row).
+            sql = f"SELECT DISTINCT ON (p.id) {fields} FROM import_name_keys t JOIN people_person p ON p.name_keys @> ARRAY[t.v]::varchar[] ORDER BY p.id"
+        else:
+            # Many keys (a large roster): one pass over the registry's keys, hash-joined with the file's.
+            sql = f"SELECT DISTINCT ON (p.id) {fields} FROM people_person p CROSS JOIN LATERAL unnest(p.name_keys) AS k(v) JOIN import_name_keys t ON t.v = k.v ORDER BY p.id"
+        people = list(Person.objects.raw(sql))
     seen = {person.pk: person for person in people}
     for person in seen.values():
         facts = Facts(

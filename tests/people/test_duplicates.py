@@ -137,3 +137,17 @@ def test_the_form_hides_the_checkbox_when_there_is_nothing_to_confirm(client, ca
     client.force_login(caseworker)
     body = client.get(reverse("people:person_create")).content.decode()
     assert 'name="confirm_distinct"' in body and 'type="hidden" name="confirm_distinct"' in body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("probes", [2000, 0])
+def test_bulk_lookup_finds_the_same_people_by_index_probes_or_by_hash_join(team, monkeypatch, probes):
+    monkeypatch.setattr(duplicates, "GIN_PROBES", probes)
+    existing = _saved(team, full_name_latin="Fictional Mohammad Rezaei", birth_date=D(1971, 1, 1))
+    _saved(team, full_name_latin="Fictional Zahra Karimi", birth_date=D(1971, 1, 1))
+    candidates = [
+        duplicates.Facts(["Fictional Muhammad Rezai"], D(1971, 1, 1), "year", "IR"),
+        duplicates.Facts(["Fictional Nobody"], D(1971, 1, 1), "year", "IR"),
+    ]
+    found = duplicates.find_duplicates_bulk(candidates)
+    assert list(found) == [0] and [m.person for m in found[0]] == [existing]
