@@ -18,7 +18,7 @@ import time
 
 from common import RESULTS, fresh_database, machine
 
-INDEXES = ("person_search_trgm", "person_name_keys", "registration_number_compact", "person_team_name", "person_name")
+INDEXES = ("person_search_trgm", "person_name_keys", "person_search_words", "registration_number_compact", "person_team_name", "person_name")
 
 
 def load(count: int, teams: list[int]) -> None:
@@ -39,7 +39,7 @@ def load(count: int, teams: list[int]) -> None:
     person_sql = (
         "COPY people_person (id, created_at, updated_at, full_name_latin, full_name_original, original_script, sex, birth_date, "
         "birth_date_precision, nationality, stateless, languages, interpreter_needed, contact_notes, external_id, owning_team_id, "
-        "search_text, name_keys) FROM STDIN"
+        "search_text, name_keys, search_words) FROM STDIN"
     )
     registration_sql = "COPY people_registration (created_at, updated_at, person_id, issuer, number) FROM STDIN"
     now = time.strftime("%Y-%m-%d %H:%M:%S+00")
@@ -57,6 +57,7 @@ def load(count: int, teams: list[int]) -> None:
                 copy.write_row([
                     pk, now, now, p["latin"], p["original"], "fa", p["sex"], datetime.date(year, 1, 1), "year", "IR", False, ["fa"],
                     False, "", "", teams[pk % len(teams)], text, names.name_keys([p["latin"], p["original"], *aliases]),
+                    names.search_words([p["latin"], p["original"], *aliases]),
                 ])
                 if pk % 100_000 == 0:
                     print(f"  persons: {pk:,} ({time.perf_counter() - started:.0f} s)", flush=True)

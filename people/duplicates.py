@@ -146,7 +146,7 @@ def score(candidate: Facts, existing: Facts) -> tuple[int, list[Reason]]:
 
 def _candidate_ids(candidate: Facts) -> set[int]:
     """Ids of saved people that share a number or a name key with `candidate`, or have a similar name."""
-    from people.selectors import person_search, search_threshold
+    from people.selectors import person_search, search_threshold, word_match
 
     ids: set[int] = set()
     number_filter = Q(pk__in=[])
@@ -167,6 +167,7 @@ def _candidate_ids(candidate: Facts) -> set[int]:
     if keys:
         ids.update(Person.objects.filter(name_keys__overlap=keys).values_list("pk", flat=True)[:CANDIDATE_LIMIT])
     for name in filter(None, candidate.names[:2]):
+        ids.update(word_match(Person.objects.all(), name).order_by().values_list("pk", flat=True)[:CANDIDATE_LIMIT])
         with search_threshold(NAME_TRIGRAM_THRESHOLD):
             ids.update(person_search(Person.objects.all(), name).values_list("pk", flat=True)[:CANDIDATE_LIMIT])
     ids.discard(candidate.pk)

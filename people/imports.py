@@ -700,6 +700,7 @@ def commit(validation: Validation, *, actor, team: Team, progress: Progress | No
                 numbers=[*numbers, f"P-{pk:06d}", p["external_id"]],
             ),
             name_keys=row.facts.keys,
+            search_words=names.search_words([p["full_name_latin"], p["full_name_original"], *row.aliases]),
         )
         people.append(p)
         if row.camp is not None:

@@ -215,6 +215,9 @@ class Person(TimeStamped):
     search_text = models.TextField(blank=True, default="", editable=False)
     # Exact keys of every name (phonetic words sorted), maintained with search_text; for set-based duplicate checks.
     name_keys = ArrayField(models.CharField(max_length=200), default=list, blank=True, editable=False)
+    # Exact words of every name (phonetic form and skeleton of Latin words, other scripts normalised): the
+    # fast first step of search, answered from a GIN index without the trigram index's false positives.
+    search_words = ArrayField(models.CharField(max_length=200), default=list, blank=True, editable=False)
 
     objects = PersonQuerySet.as_manager()
 
@@ -229,6 +232,7 @@ class Person(TimeStamped):
         indexes = [
             GinIndex(name="person_search_trgm", fields=["search_text"], opclasses=["gin_trgm_ops"]),
             GinIndex(name="person_name_keys", fields=["name_keys"]),
+            GinIndex(name="person_search_words", fields=["search_words"]),
             models.Index(fields=["owning_team", "full_name_latin", "id"], name="person_team_name"),
             models.Index(fields=["assigned_caseworker", "full_name_latin", "id"], name="person_caseworker_name"),
             models.Index(fields=["full_name_latin", "id"], name="person_name"),

@@ -4,7 +4,7 @@ Three forms are produced for each name:
 - the *script* form (`normalize`): Arabic and Persian letter variants folded (ي/ی, ك/ک, ة/ه, hamza forms),
   diacritics, tatweel and joiners removed, digits made ASCII, Latin lower-cased without accents;
 - the *phonetic* form of Latin text (`phonetic`): transliteration variants folded (Mohammad, Muhammad,
-  Mohammed → "muhamad"; Hosseini, Hoseyni, Husseini → "husini"; Ghasemi, Qasemi → "qasimi"), so that
+  Mohammed → "muhamad"; Hosseini, Hoseyni, Husseini → "husini"; Ghasemi, Qasemi → "gasimi"), so that
   spelling variants meet in trigram space;
 - the *skeleton* of Latin text (`skeleton`): the phonetic form without its vowels (Mehdi, Mahdi → "mhd"),
   because short vowels are what transliterations disagree on most (Persian script does not write them).
@@ -92,7 +92,7 @@ _PHONETIC_RULES: list[tuple[re.Pattern[str], str]] = [
         (r"dj", "j"),  # French: Djavad, Madjid, Khadidjeh
         (r"tch|sch|sh|ch", "c"),  # ش/چ: Hashemi, Hachemi (French)
         (r"kh", "x"),  # خ
-        (r"gh|q", "q"),  # غ/ق: Ghasemi, Qasemi
+        (r"gh|q", "g"),  # غ/ق, often written G too: Ghasemi, Qasemi; Gholamreza, Golamreza
         (r"zh", "j"),  # ژ: Zhaleh, Jaleh
         (r"ph", "f"),
         (r"dh|th|ẕ", "z"),  # ذ/ظ/ض: Kadhemi, Kazemi
@@ -161,6 +161,32 @@ def build_search_text(*, names: list[str], numbers: list[str]) -> str:
         if compact and compact not in parts:
             parts.append(compact)
     return " | ".join(parts)
+
+
+def search_words(texts: list[str]) -> list[str]:
+    """Exact words to look people up by: for each Latin word its phonetic form and skeleton, for any other
+    script the normalised word. Spelling variants mostly share one of them (Mehdi, Mahdi → "mhd")."""
+    words: dict[str, None] = {}
+    for text in texts:
+        for word in normalize(text or "").split():
+            if word.isascii() and word.isalpha():
+                words[phonetic_word(word)] = None
+                if len(skeleton_word(word)) > 1:
+                    words[skeleton_word(word)] = None
+            elif not word.isascii():
+                words[word] = None
+    return list(words)
+
+
+def query_words(query: str) -> list[list[str]]:
+    """For each word of a query, the exact search words any of which a matching person must have."""
+    groups = []
+    for word in normalize(query).split():
+        if word.isascii() and word.isalpha() and len(word) > 1:
+            groups.append(list(dict.fromkeys(w for w in (phonetic_word(word), skeleton_word(word)) if len(w) > 1)))
+        elif not word.isascii():
+            groups.append([word])
+    return groups
 
 
 @functools.lru_cache(maxsize=1 << 18)

@@ -39,19 +39,34 @@ SEARCH_LIMIT = 50
 # scored and sorted. At most this many matching rows (in index order) are ranked: a specific query has fewer
 # candidates, so its ranking is exact; a very common one ranks a sample of equally good matches, and the page
 # asks for a narrower search.
-SEARCH_CANDIDATES = 3000
+SEARCH_CANDIDATES = 1000
+SEARCH_WORDS = 4
+# The exact-word step is enough when it finds anyone; if it finds no one (a name written as one word or two,
+# Mohammadreza or Mohammad Reza; a badly misspelt word) the trigram step takes over.
+SEARCH_ENOUGH = 1
 _REFERENCE = re.compile(r"^\s*p\s*-?\s*0*(\d{1,12})\s*$", re.IGNORECASE)
 
 
 def person_search(queryset: QuerySet, query: str) -> QuerySet:
-    """Narrow `queryset` to people whose names or numbers are similar to `query` (unranked; uses the index).
+    """Narrow `queryset` to people whose names or numbers resemble every word of `query` (unranked).
 
-    Run it inside `search_threshold()` to choose how similar; outside it pg_trgm's default (0.6) applies.
+    One condition per word (at most SEARCH_WORDS), each answered by the GIN trigram index: PostgreSQL ANDs
+    the bitmaps, so a common word (Mohammad) narrowed by a rarer one (Abbasipour) leaves few rows to
+    check. Run it inside `search_threshold()`; outside it pg_trgm's default (0.6) applies.
     """
-    forms = names.search_forms(query)
-    if not forms:
-        return queryset
-    return queryset.filter(search_text__trigram_word_similar=forms)
+    words = names.normalize(query).split()
+    words = [w for w in words if len(w) > 1] or words
+    for word in words[:SEARCH_WORDS]:
+        queryset = queryset.filter(search_text__trigram_word_similar=names.search_forms(word))
+    return queryset
+
+
+def word_match(queryset: QuerySet, query: str) -> QuerySet:
+    """Narrow `queryset` to people having, for every word of `query`, one of its exact search words
+    (phonetic form or skeleton; see people.names.search_words)."""
+    for group in names.query_words(query)[:SEARCH_WORDS]:
+        queryset = queryset.filter(search_words__overlap=group)
+    return queryset
 
 
 @contextlib.contextmanager
@@ -104,16 +119,24 @@ def person_search_ranked(queryset: QuerySet, query: str, *, limit: int = SEARCH_
     scored: list[tuple[int, float]] = []
     wanted = limit - len(exact_ids)
     if wanted > 0:
-        for threshold in (SEARCH_THRESHOLD, SEARCH_WIDE_THRESHOLD):
-            with search_threshold(threshold):
-                candidates = person_search(queryset.order_by(), query).exclude(pk__in=exact_ids).values("pk")[:SEARCH_CANDIDATES]
-                scored = list(
-                    queryset.model._base_manager.filter(pk__in=candidates)
-                    .annotate(search_score=TrigramWordSimilarity(forms, "search_text"))
-                    .order_by("-search_score", "full_name_latin", "pk")
-                    .values_list("pk", "search_score")[:wanted]
-                )
-            if len(scored) >= wanted:
+        # First the exact-word step (GIN on search_words: no false positives to recheck), then, if it finds
+        # too few, the trigram step (GIN on search_text), at a strict then a wider threshold.
+        steps = [(word_match(queryset, query), None)] if names.query_words(query) else []
+        steps += [(person_search(queryset, query), SEARCH_THRESHOLD), (person_search(queryset, query), SEARCH_WIDE_THRESHOLD)]
+        for candidates, threshold in steps:
+            candidates = candidates.order_by().exclude(pk__in=exact_ids).values("pk")[:SEARCH_CANDIDATES]
+            ranked = (
+                queryset.model._base_manager.filter(pk__in=candidates)
+                .annotate(search_score=TrigramWordSimilarity(forms, "search_text"))
+                .order_by("-search_score", "full_name_latin", "pk")
+                .values_list("pk", "search_score")[:wanted]
+            )
+            if threshold is None:
+                scored = list(ranked)
+            else:
+                with search_threshold(threshold):
+                    scored = list(ranked)
+            if len(scored) >= min(wanted, SEARCH_ENOUGH):
                 break
     ids = [*exact_ids, *(pk for pk, _ in scored)]
     if not ids:

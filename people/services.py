@@ -83,16 +83,22 @@ def name_keys_for(person: Person, *, other_names: list[str]) -> list[str]:
     return names.name_keys([person.full_name_latin, person.full_name_original, *other_names])
 
 
+def search_words_for(person: Person, *, other_names: list[str]) -> list[str]:
+    """The exact search words of a person's names (see people.names.search_words)."""
+    return names.search_words([person.full_name_latin, person.full_name_original, *other_names])
+
+
 def person_reindex(*, person: Person) -> None:
-    """Recompute the normalised search text and name keys from every name, alias and number of the person."""
+    """Recompute the search text, name keys and search words from every name, alias and number of the person."""
     numbers = list(person.registrations.values_list("number", flat=True))
     numbers += list(person.documents.values_list("number", flat=True))
     other_names = list(person.other_names.values_list("name", flat=True))
     text = search_text_for(person, other_names=other_names, numbers=numbers)
     keys = name_keys_for(person, other_names=other_names)
-    if text != person.search_text or keys != person.name_keys:
-        Person.objects.filter(pk=person.pk).update(search_text=text, name_keys=keys)
-        person.search_text, person.name_keys = text, keys
+    words = search_words_for(person, other_names=other_names)
+    if text != person.search_text or keys != person.name_keys or words != person.search_words:
+        Person.objects.filter(pk=person.pk).update(search_text=text, name_keys=keys, search_words=words)
+        person.search_text, person.name_keys, person.search_words = text, keys, words
 
 
 def person_create(

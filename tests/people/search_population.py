@@ -12,7 +12,7 @@ from pathlib import Path
 
 from people import choices
 from people.models import IdentityDocument, Person, PersonName, Registration
-from people.services import name_keys_for, search_text_for
+from people.services import name_keys_for, search_text_for, search_words_for
 
 LABELLED_SET = Path(__file__).with_name("search_labelled_set.csv")
 
@@ -107,8 +107,9 @@ def build_population(team, *, distractors: int = 600, seed: int = 6) -> dict[str
             names_rows.append(PersonName(person=person, name=alias, script=choices.Script.LATIN))
         person.search_text = search_text_for(person, other_names=aliases, numbers=numbers)
         person.name_keys = name_keys_for(person, other_names=aliases)
+        person.search_words = search_words_for(person, other_names=aliases)
     PersonName.objects.bulk_create(names_rows)
     Registration.objects.bulk_create(registrations)
     IdentityDocument.objects.bulk_create(documents)
-    Person.objects.bulk_update(people, ["search_text", "name_keys"])
+    Person.objects.bulk_update(people, ["search_text", "name_keys", "search_words"])
     return targets
