@@ -6,7 +6,6 @@ import datetime
 from dataclasses import dataclass
 
 from django import forms as django_forms
-
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,11 +16,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from core.errors import DomainError
-from people.duplicates import PossibleDuplicates
-from people.scoping import visible_team_ids
 from core.pagination import keyset_page
 from core.views import form_error_from_service
 from people import exports, forms, merge, selectors, services
+from people.duplicates import PossibleDuplicates
+from people.scoping import visible_team_ids
 from people.models import Camp, LegalStatus, Person, Residence, Team
 
 PER_PAGE = 50
