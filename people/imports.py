@@ -183,6 +183,7 @@ class Table:
     file_format: str
     encoding: str = ""
     formula_cells: set[tuple[int, int]] = field(default_factory=set)  # (row index, column index) of XLSX formulas
+    row_numbers: list[int] = field(default_factory=list)  # each data row's number in the file (blank rows skipped)
 
 
 def _decode(data: bytes) -> tuple[str, str]:
@@ -220,12 +221,13 @@ def _read_csv(data: bytes) -> Table:
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    rows = []
+    rows, numbers = [], []
     for row in reader:
         if len(rows) > MAX_ROWS:
             raise ImportRefused(TOO_MANY_ROWS.format(limit=MAX_ROWS), code="too_many_rows")
         rows.append([cell.strip() for cell in row])
-    return _table(rows, "csv", encoding)
+        numbers.append(reader.line_num)  # the line the record ends on, as a spreadsheet numbers it
+    return _table(rows, "csv", encoding, numbers)
 
 
 def _read_xlsx(data: bytes) -> Table:
@@ -243,20 +245,20 @@ def _read_xlsx(data: bytes) -> Table:
     except Exception:  # openpyxl raises many kinds on a damaged file
         raise ImportRefused(BAD_XLSX, code="bad_xlsx") from None
     sheet = workbook.worksheets[0]
-    rows, formulas = [], set()
-    for r, row in enumerate(sheet.iter_rows()):
+    rows, formula_columns, numbers = [], [], []
+    # Values only (much faster than cell objects); with data_only=False a formula cell's value is its
+    # formula text, "=…", which is how it is recognised.
+    for r, row in enumerate(sheet.iter_rows(values_only=True)):
         if r > MAX_ROWS:
             raise ImportRefused(TOO_MANY_ROWS.format(limit=MAX_ROWS), code="too_many_rows")
-        values = []
-        for c, cell in enumerate(row):
-            value = cell.value
-            if getattr(cell, "data_type", None) == "f":
-                formulas.add((r - 1, c))
-            values.append(_cell_text(value))
-        rows.append(values)
+        values = [_cell_text(value) for value in row]
+        if any(values):  # blank rows are dropped here, so formula positions stay aligned with the rows kept
+            rows.append(values)
+            numbers.append(r + 1)
+            formula_columns.append({c for c, value in enumerate(row) if isinstance(value, str) and value.startswith("=")})
     workbook.close()
-    table = _table(rows, "xlsx", "")
-    table.formula_cells = formulas
+    table = _table(rows, "xlsx", "", numbers)
+    table.formula_cells = {(i, c) for i, columns in enumerate(formula_columns[1:]) for c in columns}
     return table
 
 
@@ -272,16 +274,18 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
-def _table(rows: list[list[str]], file_format: str, encoding: str) -> Table:
-    rows = [row for row in rows if any(cell for cell in row)]
-    if not rows:
+def _table(rows: list[list[str]], file_format: str, encoding: str, numbers: list[int] | None = None) -> Table:
+    """Header and data rows, blank rows dropped; `numbers` are the rows' numbers in the file (1-based)."""
+    numbers = numbers or list(range(1, len(rows) + 1))
+    kept = [(n, row) for n, row in zip(numbers, rows) if any(cell for cell in row)]
+    if not kept:
         raise ImportRefused(EMPTY_FILE, code="empty_file")
-    headers = [h.strip() for h in rows[0]]
+    headers = [h.strip() for h in kept[0][1]]
     width = len(headers)
-    body = [(row + [""] * width)[:width] if len(row) != width else row for row in rows[1:]]
+    body = [(row + [""] * width)[:width] if len(row) != width else row for _, row in kept[1:]]
     if not body:
         raise ImportRefused(NO_DATA_ROWS, code="no_data_rows")
-    return Table(headers=headers, rows=body, file_format=file_format, encoding=encoding)
+    return Table(headers=headers, rows=body, file_format=file_format, encoding=encoding, row_numbers=[n for n, _ in kept[1:]])
 
 
 def max_bytes() -> int:
@@ -614,7 +618,7 @@ def validate(
     formula_columns = {c for _, c in table.formula_cells}
     for i, cells in enumerate(table.rows):
         values = {target: cells[col] for target, col in index.items()}
-        row = Row(number=i + 2, cells=cells, values=values)
+        row = Row(number=table.row_numbers[i] if table.row_numbers else i + 2, cells=cells, values=values)
         if formula_columns and any((i, col) in table.formula_cells for col in index.values()):
             column = next(table.headers[col] for col in index.values() if (i, col) in table.formula_cells)
             row.reasons.append(FORMULA.format(column=column))
@@ -799,7 +803,7 @@ def import_upload(*, actor, data: bytes, label: str, team: Team) -> ImportJob:
     # The parsed table is kept, not the file: the check and the import read it back without parsing the
     # spreadsheet again (openpyxl needs ~25 s for 100,000 rows), and the formula cells go with it.
     stored = f"{uuid.uuid4().hex}.json.gz"
-    payload = {"headers": table.headers, "rows": table.rows, "formula_cells": sorted(table.formula_cells)}
+    payload = {"headers": table.headers, "rows": table.rows, "formula_cells": sorted(table.formula_cells), "row_numbers": table.row_numbers}
     (import_dir() / stored).write_bytes(gzip.compress(json.dumps(payload, ensure_ascii=False).encode("utf-8"), compresslevel=1))
     with acting(actor, "import_upload"):
         return ImportJob.objects.create(
@@ -825,7 +829,7 @@ def _load(job: ImportJob) -> Table:
     payload = json.loads(gzip.decompress(path.read_bytes()))
     return Table(
         headers=payload["headers"], rows=payload["rows"], file_format=job.file_format, encoding=job.encoding,
-        formula_cells={tuple(cell) for cell in payload["formula_cells"]},
+        formula_cells={tuple(cell) for cell in payload["formula_cells"]}, row_numbers=payload["row_numbers"],
     )
 
 

@@ -156,12 +156,14 @@ def test_xlsx_with_dates_and_a_formula_cell(tmp_path, caseworker, team, camp):
     sheet = workbook.active
     sheet.append(HEADER)
     sheet.append(["X-1", "Fictional Narges Rahimi", "نرگس رحیمی", "", "F", datetime.datetime(1982, 5, 4), "IR", camp.name, 991001])
+    sheet.append([])  # a blank row: skipped, and the next row keeps its number in the workbook
     sheet.append(["X-2", "Fictional Formula Row", "", "", "F", "1980", "IR", camp.name, "=1+1"])
     path = tmp_path / "roster.xlsx"
     workbook.save(path)
     job = imports.import_preview(actor=caseworker, job=upload(caseworker, team, path))
     assert job.file_format == "xlsx" and (job.rows_accepted, job.rows_rejected) == (1, 1)
     assert job.report["rejected"][0]["reasons"] == [imports.FORMULA.format(column="UNHCR number")]
+    assert job.report["rejected"][0]["row"] == 4
     imports.import_commit(actor=caseworker, job=job)
     person = Person.objects.get(external_id="X-1")
     assert person.birth_date == datetime.date(1982, 5, 4) and person.registrations.get().number == "991001"
