@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -43,7 +43,7 @@ from assessments.forms import (
 from assessments.models import Assessment, Flag, RemovalProposal, RiskType, VoluntaryReturnConsent
 from core import clock
 from core.errors import DomainError
-from core.views import form_error_from_service, service_error_message
+from core.views import form_error_from_service, post_only, service_error_message
 from people.models import Person, Team
 
 PER_PAGE = 50
@@ -207,18 +207,12 @@ SAVED = {
 }
 
 
-def _post_only(request):
-    """For actions that only accept POST: checked after the record is found in scope, so a GET answers 404
-    for a record outside the user's caseload, exactly as for one that does not exist."""
-    return None if request.method == "POST" else HttpResponseNotAllowed(["POST"])
-
-
 @permission_required("assessments.change_assessment", raise_exception=True)
 def section_save(request, pk: int, section: str):
     if section not in SECTION_FORMS:
         raise Http404("Unknown section.")
     assessment = selectors.assessment_for_user(user=request.user, pk=pk)
-    if refused := _post_only(request):
+    if refused := post_only(request):
         return refused
     form_key, make_form = SECTION_FORMS[section]
     form = make_form(request, assessment)
@@ -316,7 +310,7 @@ def _simple_action(request, assessment, *, perform, success: str):
 @permission_required("assessments.change_assessment", raise_exception=True)
 def assessment_submit(request, pk: int):
     assessment = selectors.assessment_for_user(user=request.user, pk=pk)
-    if refused := _post_only(request):
+    if refused := post_only(request):
         return refused
     try:
         services.assessment_submit(actor=request.user, assessment=assessment)
@@ -467,7 +461,7 @@ def consent_record(request, person_pk: int):
 @permission_required("assessments.view_assessment", raise_exception=True)
 def consent_action(request, pk: int, action: str):
     consent = get_object_or_404(VoluntaryReturnConsent.objects.visible_to(request.user).select_related("person"), pk=pk)
-    if refused := _post_only(request):
+    if refused := post_only(request):
         return refused
     if action == "confirm":
         ok = _simple_action(request, consent, perform=lambda: services.consent_confirm(actor=request.user, consent=consent), success="Consent confirmed.")

@@ -47,18 +47,18 @@ class Source:
         return self.label or capfirst(self.model.pgh_tracked_model._meta.verbose_name)
 
 
-_OF_PERSON = "e.person_id = %(id)s"
+_OF_PERSON = "e.person_id = ANY(%(ids)s)"
 _OF_ASSESSMENT = "e.assessment_id = %(id)s"
 
 PERSON_SOURCES: tuple[Source, ...] = (
-    Source(audit.PersonEvent, "e.pgh_obj_id = %(id)s", "Identity"),
+    Source(audit.PersonEvent, "e.pgh_obj_id = ANY(%(ids)s)", "Identity"),
     Source(audit.PersonNameEvent, _OF_PERSON, "Other name"),
     Source(audit.IdentityDocumentEvent, _OF_PERSON),
     Source(audit.RegistrationEvent, _OF_PERSON),
     Source(audit.ResidenceEvent, _OF_PERSON),
     Source(audit.LegalStatusEvent, _OF_PERSON),
     Source(audit.AffiliationEvent, _OF_PERSON),
-    Source(audit.FamilyLinkEvent, "(e.person_id = %(id)s OR e.relative_id = %(id)s)", "Family link"),
+    Source(audit.FamilyLinkEvent, "(e.person_id = ANY(%(ids)s) OR e.relative_id = ANY(%(ids)s))", "Family link"),
     Source(audit.VulnerabilityEvent, _OF_PERSON),
     Source(audit.RemovalProposalEvent, _OF_PERSON),
     Source(audit.AssessmentEvent, _OF_PERSON),
@@ -133,8 +133,12 @@ class _Row:
 
 
 def person_history(person, *, user, after: str | None = None, before: str | None = None, per_page: int = PER_PAGE) -> KeysetPage:
-    """The history of a person and every record of theirs, newest first. The caller checks scope."""
-    return _timeline(PERSON_SOURCES, person.pk, user=user, after=after, before=before, per_page=per_page)
+    """The history of a person and every record of theirs, newest first, including the history of records
+    merged into this one (their rows keep the old id; PersonMerge links them). The caller checks scope."""
+    from people.models import PersonMerge
+
+    ids = [person.pk, *PersonMerge.objects.filter(survivor=person).values_list("merged_person_id", flat=True)]
+    return _timeline(PERSON_SOURCES, person.pk, user=user, after=after, before=before, per_page=per_page, ids=ids)
 
 
 def assessment_history(
@@ -148,8 +152,10 @@ def assessment_history(
     return _timeline(ASSESSMENT_SOURCES, assessment.pk, user=user, after=after, before=before, per_page=per_page, hide_restricted_of=hide)
 
 
-def _timeline(sources, object_id: int, *, user, after, before, per_page, hide_restricted_of: int | None = None) -> KeysetPage:
-    rows, next_cursor, previous_cursor = _page_keys(sources, object_id, after=after, before=before, per_page=per_page)
+def _timeline(
+    sources, object_id: int, *, user, after, before, per_page, hide_restricted_of: int | None = None, ids: list[int] | None = None
+) -> KeysetPage:
+    rows, next_cursor, previous_cursor = _page_keys(sources, object_id, after=after, before=before, per_page=per_page, ids=ids)
     _load_rows(sources, rows)
     restricted_evidence = _restricted_evidence(hide_restricted_of) if hide_restricted_of and rows else set()
     names = _names(sources, rows)
@@ -168,8 +174,8 @@ def _union(sources, columns: str, per_source_where: Iterable[str]) -> str:
     return "\nUNION ALL\n".join(parts)
 
 
-def _page_keys(sources, object_id, *, after, before, per_page) -> tuple[list[_Row], str | None, str | None]:
-    params: dict[str, Any] = {"id": object_id, "limit": per_page + 1}
+def _page_keys(sources, object_id, *, after, before, per_page, ids=None) -> tuple[list[_Row], str | None, str | None]:
+    params: dict[str, Any] = {"id": object_id, "ids": list(ids or [object_id]), "limit": per_page + 1}
     cursor_values = None
     backwards = False
     if after:

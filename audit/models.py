@@ -27,7 +27,7 @@ from people import models as p
 
 # Columns that change on every save or only mirror other columns; leaving them out means a save that
 # changes nothing else writes no event.
-NOISE = ("updated_at", "search_text")
+NOISE = ("updated_at", "search_text", "search_words", "name_keys")  # derived columns, recomputed from the names
 
 
 def _trackers():
@@ -64,6 +64,8 @@ OrganisationAliasEvent = _event_model(p.OrganisationAlias, "OrganisationAliasEve
 TeamEvent = _event_model(p.Team, "TeamEvent")
 TeamMemberEvent = _event_model(p.Team.members.through, "TeamMemberEvent")
 TeamSupervisorEvent = _event_model(p.Team.supervisors.through, "TeamSupervisorEvent")
+DistinctPersonConfirmationEvent = _event_model(p.DistinctPersonConfirmation, "DistinctPersonConfirmationEvent")
+PersonMergeEvent = _event_model(p.PersonMerge, "PersonMergeEvent")
 
 RiskTypeEvent = _event_model(a.RiskType, "RiskTypeEvent")
 IndicatorEvent = _event_model(a.Indicator, "IndicatorEvent")

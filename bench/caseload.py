@@ -80,7 +80,7 @@ def seed(persons: int, *, progress=print) -> dict:
     from assessments.models import RiskType
     from core import roles
     from people import models as pm
-    from people.services import search_text_for
+    from people.services import name_keys_for, search_text_for, search_words_for
 
     rng = random.Random(SEED)
     started = time.perf_counter()
@@ -161,9 +161,17 @@ def seed(persons: int, *, progress=print) -> dict:
             def reference(self):
                 return f"P-{self.pk:06d}"
 
+        name_forms: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
+
         def with_search(rows):
+            """The search columns, computed by the registry's own functions (name forms cached per name)."""
             for row in rows:
-                row["search_text"] = search_text_for(_Row(row), other_names=[], numbers=[f"UN-{row['id']:07d}"])
+                person = _Row(row)
+                key = (row["full_name_latin"], row["full_name_original"])
+                if key not in name_forms:
+                    name_forms[key] = (name_keys_for(person, other_names=[]), search_words_for(person, other_names=[]))
+                row["name_keys"], row["search_words"] = name_forms[key]
+                row["search_text"] = search_text_for(person, other_names=[], numbers=[f"UN-{row['id']:07d}"])
                 yield row
 
         t0 = time.perf_counter()

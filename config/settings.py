@@ -250,6 +250,10 @@ COUNTRIES_FIRST_BREAK = "──────────"
 
 # The benchmark harness's reference views (bench/pages_bench.py); never on in production or tests.
 BENCH_REFERENCE_VIEWS = env_bool("BENCH_REFERENCE_VIEWS") and not TESTING
+# Roster imports: the largest file accepted (refused before parsing), and whether checks and imports run
+# in a thread of the web process that the page polls (off in tests, which run them inline).
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 20 * 1024 * 1024))
+IMPORT_IN_BACKGROUND = env_bool("IMPORT_IN_BACKGROUND", not TESTING)
 
 # Approved assessments stop counting after this many days (re-assessment is then required).
 ASSESSMENT_VALIDITY_DAYS = int(os.environ.get("ASSESSMENT_VALIDITY_DAYS", 180))

@@ -32,6 +32,14 @@ def service_error_message(request, exc: Exception) -> None:
         messages.error(request, str(exc))
 
 
+def post_only(request):
+    """For actions that only accept POST, called after the record is found in scope: a GET then answers
+    404 for a record outside the user's caseload, exactly as for one that does not exist, else 405."""
+    from django.http import HttpResponseNotAllowed
+
+    return None if request.method == "POST" else HttpResponseNotAllowed(["POST"])
+
+
 def home(request):
     """Greet each role with what it can do, and a few numbers of its caseload."""
     from people.models import Person

@@ -19,7 +19,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from people import choices
-from people.services import search_text_for
+from people.services import name_keys_for, search_text_for, search_words_for
 from people.models import (
     Affiliation,
     Camp,
@@ -284,4 +284,6 @@ def _index_search_text(people: list[Person], records: dict) -> None:
         numbers.setdefault(row.person_id, []).append(row.number)
     for person in people:
         person.search_text = search_text_for(person, other_names=extra_names.get(person.pk, []), numbers=numbers.get(person.pk, []))
-    Person.objects.bulk_update(people, ["search_text"], batch_size=500)
+        person.name_keys = name_keys_for(person, other_names=extra_names.get(person.pk, []))
+        person.search_words = search_words_for(person, other_names=extra_names.get(person.pk, []))
+    Person.objects.bulk_update(people, ["search_text", "name_keys", "search_words"], batch_size=500)

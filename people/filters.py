@@ -5,7 +5,6 @@ from django.contrib.auth import get_user_model
 from core.widgets import FastSelect
 from people.choices import LegalStatusKind
 from people.models import Camp, Person, Team
-from people.selectors import person_search
 
 
 class PersonFilter(django_filters.FilterSet):
@@ -38,7 +37,9 @@ class PersonFilter(django_filters.FilterSet):
         self.form.fields["q"].widget = forms.TextInput(attrs={"type": "search", "autocomplete": "off"})
 
     def filter_q(self, queryset, name, value):
-        return person_search(queryset, value) if value.strip() else queryset
+        # The query ranks rather than filters: people.selectors.person_list_results applies it after the
+        # other filters (see person_search_ranked), so it is left out here.
+        return queryset
 
     def filter_camp(self, queryset, name, value):
         return queryset.in_camp(value.pk) if value else queryset

@@ -276,3 +276,86 @@ class EndDateForm(CrispyMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.setup_helper()
 
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Duplicates, imports and merges
+
+
+class PersonCreateForm(PersonForm):
+    """The registration form; with likely duplicates shown, the caseworker confirms this is someone else."""
+
+    confirm_distinct = forms.BooleanField(
+        label="This is a different person", required=False,
+        help_text="Tick only after checking the records listed above: the confirmation is recorded with your name.",
+    )
+    distinct_from = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def distinct_ids(self) -> list[int]:
+        if not self.cleaned_data.get("confirm_distinct"):
+            return []
+        return [int(x) for x in (self.cleaned_data.get("distinct_from") or "").split(",") if x.strip().isdigit()]
+
+
+class ImportUploadForm(CrispyMixin, forms.Form):
+    file = forms.FileField(
+        label="Roster file (.csv or .xlsx)",
+        help_text="CSV in UTF-8 (or Windows Arabic), or an Excel workbook; the first row names the columns. Up to {limit} MB.",
+    )
+    team = forms.ModelChoiceField(label="Owning team", queryset=Team.objects.none(), help_text="The team whose caseload the imported people join.")
+
+    def __init__(self, *args, teams=None, limit_mb: int = 20, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_helper()
+        self.fields["team"].queryset = teams if teams is not None else Team.objects.none()
+        self.fields["file"].help_text = self.fields["file"].help_text.format(limit=limit_mb)
+        self.fields["file"].widget.attrs["accept"] = ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ImportMappingForm(CrispyMixin, forms.Form):
+    """One menu per field of the registry: which column of the file holds it (or none)."""
+
+    residence_since = forms.DateField(
+        label="Living in the camp since (when the file has no such column)", required=False, widget=DateInput(),
+        help_text="Used as the start of each person's stay in the camp; today's date if left empty.",
+    )
+
+    def __init__(self, *args, headers: list[str], targets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_helper()
+        options = [("", "— not in the file —")] + [(h, h) for h in headers if h]
+        for target in targets:
+            self.fields[f"map_{target.name}"] = forms.ChoiceField(
+                label=target.label + (" (required)" if target.required else ""), choices=options, required=target.required
+            )
+        self.order_fields([f"map_{t.name}" for t in targets] + ["residence_since"])
+
+    def mapping(self) -> dict[str, str]:
+        return {name[4:]: value for name, value in self.cleaned_data.items() if name.startswith("map_") and value}
+
+    def options(self) -> dict:
+        since = self.cleaned_data.get("residence_since")
+        return {"residence_since": since.isoformat()} if since else {}
+
+
+class MergeForm(CrispyMixin, forms.Form):
+    merged_reference = forms.CharField(
+        label="Reference of the duplicate record", help_text="For example P-000123. That record is merged into this one and removed."
+    )
+    reason = forms.CharField(label="Why are they the same person?", widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, survivor: Person, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.survivor = survivor
+        self.setup_helper()
+
+    def clean_merged_reference(self):
+        text = self.cleaned_data["merged_reference"].strip().upper().removeprefix("P-")
+        if not text.isdigit():
+            raise forms.ValidationError("Enter a case reference such as P-000123.", code="bad_reference")
+        if int(text) == self.survivor.pk:
+            raise forms.ValidationError("That is this record: enter the reference of the duplicate.", code="merge_self")
+        other = Person.objects.filter(pk=int(text)).first()
+        if other is None:
+            raise forms.ValidationError("No person has that reference.", code="unknown_person")
+        return other

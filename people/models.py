@@ -19,6 +19,13 @@ from people import choices
 from people.scoping import visible_team_ids
 
 
+class CompactNumber(Func):
+    """A number as compared by search: lower case, letters and digits only (see people.names.compact_number)."""
+
+    template = "lower(regexp_replace(%(expressions)s, '[^[:alnum:]]', '', 'g'))"
+    output_field = models.CharField()
+
+
 class DateRange(Func):
     function = "DATERANGE"
     output_field = DateRangeField()
@@ -206,6 +213,11 @@ class Person(TimeStamped):
     )
     # Normalised names, aliases and numbers, maintained by people.services; indexed for trigram search.
     search_text = models.TextField(blank=True, default="", editable=False)
+    # Exact keys of every name (phonetic words sorted), maintained with search_text; for set-based duplicate checks.
+    name_keys = ArrayField(models.CharField(max_length=200), default=list, blank=True, editable=False)
+    # Exact words of every name (phonetic form and skeleton of Latin words, other scripts normalised): the
+    # fast first step of search, answered from a GIN index without the trigram index's false positives.
+    search_words = ArrayField(models.CharField(max_length=200), default=list, blank=True, editable=False)
 
     objects = PersonQuerySet.as_manager()
 
@@ -219,6 +231,8 @@ class Person(TimeStamped):
         ]
         indexes = [
             GinIndex(name="person_search_trgm", fields=["search_text"], opclasses=["gin_trgm_ops"]),
+            GinIndex(name="person_name_keys", fields=["name_keys"]),
+            GinIndex(name="person_search_words", fields=["search_words"]),
             models.Index(fields=["owning_team", "full_name_latin", "id"], name="person_team_name"),
             models.Index(fields=["assigned_caseworker", "full_name_latin", "id"], name="person_caseworker_name"),
             models.Index(fields=["full_name_latin", "id"], name="person_name"),
@@ -333,6 +347,7 @@ class IdentityDocument(TimeStamped):
 
     class Meta:
         ordering = ["kind", "number"]
+        indexes = [models.Index(CompactNumber("number"), name="identity_document_compact")]
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "issuing_country", "number"],
@@ -362,6 +377,7 @@ class Registration(TimeStamped):
 
     class Meta:
         ordering = ["issuer", "number"]
+        indexes = [models.Index(CompactNumber("number"), name="registration_number_compact")]
         constraints = [
             models.UniqueConstraint(
                 fields=["issuer", "number"],
@@ -516,3 +532,124 @@ class Vulnerability(TimeStamped):
 
     def is_current(self, day: datetime.date) -> bool:
         return self.relevant_until is None or self.relevant_until >= day
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Duplicates: confirmations that two records are different people, and merges of those that were not.
+
+
+class DistinctPersonConfirmation(models.Model):
+    """A caseworker confirmed that `person` is not the likely duplicate `other` the registry suggested."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="distinct_confirmations")
+    other = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="distinct_confirmations_as_other")
+    score = models.PositiveSmallIntegerField(help_text="The likeness score shown when it was confirmed (0-100).")
+    reasons = models.JSONField(default=list, help_text="The reasons shown when it was confirmed.")
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    confirmed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-confirmed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(person=F("other")),
+                name="distinct_person_not_self",
+                violation_error_code="distinct_from_self",
+                violation_error_message="A record cannot be confirmed as different from itself.",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "other"],
+                name="distinct_person_once",
+                violation_error_code="already_confirmed",
+                violation_error_message="This pair was already confirmed as two different people.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"P-{self.person_id:06d} is not P-{self.other_id:06d}"
+
+
+class PersonMerge(models.Model):
+    """The record of a merge: which record was folded into which, by whom, why, and what it held.
+
+    The merged record itself is deleted once everything it held has moved to the survivor; history rows
+    (pghistory) keep its old id, and `merged_person_id` here is what links them to the survivor.
+    """
+
+    survivor = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="merges_received")
+    merged_person_id = models.BigIntegerField(unique=True, help_text="The id of the record that was merged and removed.")
+    merged_reference = models.CharField(max_length=20)
+    merged_external_id = models.CharField(max_length=80, blank=True, db_index=True)
+    snapshot = models.JSONField(help_text="Every field and linked row of the merged record, as it was.")
+    outcome = models.JSONField(default=dict, help_text="What moved, what was dropped as a duplicate, and why.")
+    reason = models.TextField()
+    merged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    merged_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-merged_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="person_merge_reason_required",
+                violation_error_code="reason_required",
+                violation_error_message="Say why the two records are the same person.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merged_reference} merged into P-{self.survivor_id:06d}"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Roster imports
+
+
+class ImportJob(TimeStamped):
+    """One roster upload: the stored file, its column mapping, the validation report and the progress counts.
+
+    The progress counts are written by the importer through a separate connection while it runs, so a page
+    polling this row sees them before the import's own transaction commits.
+    """
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", "Uploaded: choose the columns"
+        VALIDATING = "validating", "Checking the rows"
+        PREVIEWED = "previewed", "Checked: ready to import"
+        COMMITTING = "committing", "Importing"
+        COMMITTED = "committed", "Imported"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="import_jobs", verbose_name="owning team")
+    file_label = models.CharField(max_length=200)
+    stored_name = models.CharField(max_length=100, blank=True, editable=False)
+    file_format = models.CharField(max_length=4)
+    encoding = models.CharField(max_length=40, blank=True)
+    headers = models.JSONField(default=list)
+    mapping = models.JSONField(default=dict)
+    options = models.JSONField(default=dict)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.UPLOADED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_read = models.PositiveIntegerField(default=0)
+    rows_accepted = models.PositiveIntegerField(default=0)
+    rows_rejected = models.PositiveIntegerField(default=0)
+    rows_skipped = models.PositiveIntegerField(default=0)
+    rows_created = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict, help_text="Rejected and skipped rows with reasons; a preview of accepted rows.")
+    error = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk}: {self.file_label}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("people:import_detail", args=[self.pk])
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (self.Status.VALIDATING, self.Status.COMMITTING)

@@ -4,16 +4,18 @@ and writes inside one transaction with history context attached."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Collection
 from typing import Any
 
 from django.core.exceptions import ValidationError
 
 from core.errors import OutOfScope
 from core.services import acting, require_perm, save_validated
-from people import names, signals
+from people import duplicates, names, signals
 from people.models import (
     Affiliation,
     Camp,
+    DistinctPersonConfirmation,
     FamilyLink,
     IdentityDocument,
     LegalStatus,
@@ -76,30 +78,67 @@ def search_text_for(person: Person, *, other_names: list[str], numbers: list[str
     )
 
 
+def name_keys_for(person: Person, *, other_names: list[str]) -> list[str]:
+    """The exact name keys of a person (see people.names.name_keys), for set-based duplicate checks."""
+    return names.name_keys([person.full_name_latin, person.full_name_original, *other_names])
+
+
+def search_words_for(person: Person, *, other_names: list[str]) -> list[str]:
+    """The exact search words of a person's names (see people.names.search_words)."""
+    return names.search_words([person.full_name_latin, person.full_name_original, *other_names])
+
+
 def person_reindex(*, person: Person) -> None:
-    """Recompute the normalised search text from every name, alias and number of the person."""
+    """Recompute the search text, name keys and search words from every name, alias and number of the person."""
     numbers = list(person.registrations.values_list("number", flat=True))
     numbers += list(person.documents.values_list("number", flat=True))
-    text = search_text_for(person, other_names=list(person.other_names.values_list("name", flat=True)), numbers=numbers)
-    if text != person.search_text:
-        Person.objects.filter(pk=person.pk).update(search_text=text)
-        person.search_text = text
+    other_names = list(person.other_names.values_list("name", flat=True))
+    text = search_text_for(person, other_names=other_names, numbers=numbers)
+    keys = name_keys_for(person, other_names=other_names)
+    words = search_words_for(person, other_names=other_names)
+    if text != person.search_text or keys != person.name_keys or words != person.search_words:
+        Person.objects.filter(pk=person.pk).update(search_text=text, name_keys=keys, search_words=words)
+        person.search_text, person.name_keys, person.search_words = text, keys, words
 
 
-def person_create(*, actor, data: dict[str, Any], other_names: list[str] | None = None) -> Person:
-    """Register a person. `data` holds Person fields by name; `other_names` are aliases in any script."""
+def person_create(
+    *,
+    actor,
+    data: dict[str, Any],
+    other_names: list[str] | None = None,
+    confirmed_distinct_from: Collection[int] = (),
+    check_duplicates: bool = True,
+) -> Person:
+    """Register a person. `data` holds Person fields by name; `other_names` are aliases in any script.
+
+    Likely duplicates (people.duplicates) refuse the registration with `PossibleDuplicates` unless the
+    actor confirmed, for each of them, that this is a different person (`confirmed_distinct_from`: their
+    ids); each confirmation is recorded with the score and reasons that were shown.
+    """
     require_perm(actor, "people.add_person")
     person = Person(**{k: v for k, v in data.items() if k in PERSON_FIELDS}, created_by=actor)
     if person.owning_team_id is None:
         person.owning_team = Team.objects.visible_to(actor).filter(members=actor).first()
     _check_team(actor, person.owning_team)
+    aliases = [alias.strip() for alias in other_names or [] if alias.strip()]
     with acting(actor, "person_create"):
         _check_caseworker(person)
+        matches = []
+        if check_duplicates:
+            matches = duplicates.find_duplicates(duplicates.facts_from_form(data, other_names=aliases))
+            unconfirmed = [m for m in matches if m.person.pk not in set(confirmed_distinct_from)]
+            if unconfirmed:
+                raise duplicates.PossibleDuplicates(matches)
         save_validated(person)
-        for alias in other_names or []:
-            if alias.strip():
-                save_validated(PersonName(person=person, name=alias.strip()))
+        for alias in aliases:
+            save_validated(PersonName(person=person, name=alias))
         person_reindex(person=person)
+        DistinctPersonConfirmation.objects.bulk_create(
+            DistinctPersonConfirmation(
+                person=person, other=m.person, score=m.score, reasons=m.reason_codes, confirmed_by=actor
+            )
+            for m in matches
+        )
     return person
 
 

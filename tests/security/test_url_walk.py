@@ -99,7 +99,7 @@ def _walk_pages(walk: Walk) -> None:
         if sample.scoped():
             targets = [("missing", sample.for_missing(world))] + [(team, sample.for_team(world, team)) for team in TEAMS]
         else:
-            targets = [(None, {})]
+            targets = [(None, sample.const or {})]
         for actor in ACTORS:
             permitted = actor.role in sample.roles
             missing_status = None

@@ -38,11 +38,12 @@ class Sample:
     kwargs: KwargsFn
     roles: frozenset[str]
     ok: tuple[int, ...] = (200,)
+    const: dict | None = None  # fixed kwargs of an unscoped page (no record id in the URL)
     anonymous: int | str = LOGIN
     refused: tuple[int, ...] = (403,)
 
     def scoped(self) -> bool:
-        return self.kwargs is not None
+        return self.kwargs is not None and self.const is None
 
     def for_team(self, world: World, team: str) -> dict:
         return self.kwargs(world, team) if self.kwargs else {}
@@ -86,6 +87,21 @@ register(
     lambda w, t: {**_person(w, t), "kind": "residence", "record_pk": w.obj("people.Residence", t).pk},
     roles=STAFF,
 )
+register("people:person_export", None, roles=STAFF, const={"fmt": "csv"})
+register("people:person_case_file", _person, roles=STAFF)
+register("people:person_merge", _person, roles=ADMINISTRATORS)
+
+
+def _job(w: World, t: str) -> dict:
+    return {"pk": w.obj("people.ImportJob", t).pk}
+
+
+register("people:import_start", None, roles=STAFF)
+register("people:import_detail", _job, roles=STAFF)
+register("people:import_progress", _job, roles=STAFF)
+register("people:import_not_imported", _job, roles=STAFF)
+for _name in ("people:import_check", "people:import_commit", "people:import_cancel"):
+    register(_name, _job, roles=STAFF, ok=(405,))  # POST only
 register("people:camp_list", None, roles=STAFF)
 register("people:camp_create", None, roles=STAFF)
 register("people:camp_detail", lambda w, t: {"pk": w.camp.pk}, roles=STAFF)  # camps are shared; residents are scoped

@@ -123,6 +123,11 @@ def build_world() -> World:
         finding.evidence.add(evidence)
         world.add(
             team_key,
+            pm.ImportJob.objects.create(
+                created_by=caseworker, team=team, file_label=f"walker-{team_key}.csv", file_format="csv",
+                status=pm.ImportJob.Status.COMMITTED,
+                report={"rejected": [{"row": 2, "reasons": [f"Walker {label} rejected row"], "cells": [f"Walker {label} Rejected"]}]},
+            ),
             proposal,
             assessment,
             evidence,
