@@ -64,35 +64,3 @@ def machine() -> str:
         cursor.execute("SHOW server_version")
         version = cursor.fetchone()[0]
     return f"{os.cpu_count()} vCPU ({cpu}){memory}, PostgreSQL {version}, Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}"
-
-
-HISTORY_SQL = """
-CREATE TABLE IF NOT EXISTS bench_history_event (
-    id bigserial PRIMARY KEY,
-    pgh_table text NOT NULL,
-    pgh_obj_id bigint NOT NULL,
-    pgh_label text NOT NULL,
-    pgh_data jsonb NOT NULL,
-    pgh_context jsonb,
-    pgh_created_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE OR REPLACE FUNCTION bench_history_row() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO bench_history_event (pgh_table, pgh_obj_id, pgh_label, pgh_data, pgh_context)
-    VALUES (TG_TABLE_NAME, NEW.id, lower(TG_OP), to_jsonb(NEW), nullif(current_setting('pghistory.context_metadata', true), '')::jsonb);
-    RETURN NULL;
-END $$;
-"""
-HISTORY_TABLES = ("people_person", "people_personname", "people_registration", "people_identitydocument", "people_residence")
-
-
-def install_history_emulation() -> None:
-    """Row-level AFTER INSERT/UPDATE triggers writing one event row per changed row, as django-pghistory's
-    trackers do (the `audit` app that adds the real ones lives on the security branch)."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(HISTORY_SQL)
-        for table in HISTORY_TABLES:
-            cursor.execute(f"DROP TRIGGER IF EXISTS bench_history ON {table}")
-            cursor.execute(f"CREATE TRIGGER bench_history AFTER INSERT OR UPDATE ON {table} FOR EACH ROW EXECUTE FUNCTION bench_history_row()")

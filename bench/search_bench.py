@@ -4,7 +4,7 @@ same selector the person list uses (`person_search_ranked` on the scoped, list-r
 
     make bench BENCH_ARGS=search          (or: .venv/bin/python bench/run.py search [--persons N] [--reuse])
 
-Data goes into a separate database `wt6_bench_search` (BENCH_DATABASE_URL's server), loaded with COPY and
+Data goes into a separate database `bench_search` (BENCH_DATABASE_URL's server), loaded with COPY and
 indexed afterwards; `--reuse` keeps an already loaded database and only runs the searches.
 """
 
@@ -127,7 +127,7 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def run(persons: int, samples: int, reuse: bool) -> dict:
-    fresh_database("wt6_bench_search", keep=reuse)
+    fresh_database("bench_search", keep=reuse)
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
