@@ -9,6 +9,7 @@ from django_countries import countries
 
 from assessments import choices
 from assessments.models import Assurance, Evidence, Finding, Indicator, Interview, VoluntaryReturnConsent
+from core.widgets import FastSelect
 from people.forms import CrispyMixin, DateInput
 
 MAX_TRANSIT_FIELDS = 4
@@ -21,13 +22,13 @@ def _country_choices(blank_label: str) -> list[tuple[str, str]]:
 class RouteFormMixin(forms.Form):
     """Destination and up to four transit countries, in order of travel."""
 
-    destination = forms.ChoiceField(label="Destination country", choices=())
+    destination = forms.ChoiceField(label="Destination country", choices=(), widget=FastSelect)
 
     def add_route_fields(self) -> None:
         self.fields["destination"].choices = _country_choices("Choose the destination")
         for i in range(1, MAX_TRANSIT_FIELDS + 1):
             self.fields[f"transit_{i}"] = forms.ChoiceField(
-                label=f"Transit country {i}", required=False, choices=_country_choices("None"),
+                label=f"Transit country {i}", required=False, choices=_country_choices("None"), widget=FastSelect,
                 help_text="In order of travel, before the destination." if i == 1 else "",
             )
 
@@ -265,7 +266,7 @@ class FlagResolveForm(CrispyMixin, forms.Form):
 
 
 class ConsentForm(CrispyMixin, forms.ModelForm):
-    destination = forms.ChoiceField(label="Country of return", choices=())
+    destination = forms.ChoiceField(label="Country of return", choices=(), widget=FastSelect)
 
     class Meta:
         model = VoluntaryReturnConsent

@@ -32,7 +32,9 @@ User = settings.AUTH_USER_MODEL
 
 
 def country_name(code: str) -> str:
-    return countries.name(code) or code
+    from core.countries import country_name as cached
+
+    return cached(code)
 
 
 def route_label(destination: str, transit: list[str]) -> str:

@@ -26,7 +26,7 @@ from assessments.models import (
     country_name,
     may_see_restricted,
 )
-from people.models import Person
+from people.models import LIST_DEFERRED, Person
 from people.scoping import supervised_team_ids
 
 NOT_FOUND = "No such assessment in your caseload."
@@ -107,57 +107,78 @@ def _days_left(planned: datetime.date | None, today: datetime.date) -> int | Non
     return (planned - today).days if planned else None
 
 
+PERSON_HEAVY = LIST_DEFERRED  # what a list row never needs of a person (people.models)
+WORK_LIST_LIMIT = 25  # per section of "My work": the most urgent first; full lists are a link away
+
+
+def _slim(queryset: QuerySet, path: str = "person__") -> QuerySet:
+    return queryset.defer(*[f"{path}{f}" for f in PERSON_HEAVY])
+
+
 def my_work(*, user, today: datetime.date) -> dict:
-    """What a caseworker has to do, most urgent first."""
+    """What a caseworker has to do, most urgent first, in a fixed number of small indexed queries."""
+    limit = WORK_LIST_LIMIT
+    assigned = Person.objects.visible_to(user).filter(assigned_caseworker=user)
+    assigned_ids = assigned.values("pk")
+    mine = Assessment.objects.visible_to(user).filter(assessor=user)
+    by_urgency = (F("proposal__planned_date").asc(nulls_last=True), "created_at")
     in_progress = list(
-        Assessment.objects.visible_to(user)
-        .filter(assessor=user, status__in=[choices.AssessmentStatus.DRAFT, choices.AssessmentStatus.SUBMITTED])
-        .select_related("person", "proposal")
-        .order_by(F("proposal__planned_date").asc(nulls_last=True), "created_at")[:100]
+        _slim(mine.filter(status__in=[choices.AssessmentStatus.DRAFT, choices.AssessmentStatus.SUBMITTED]).select_related("person", "proposal"))
+        .order_by(*by_urgency)[:limit]
     )
     returned = list(
-        Assessment.objects.visible_to(user)
-        .filter(assessor=user, status=choices.AssessmentStatus.RETURNED)
-        .select_related("person", "proposal")
+        _slim(mine.filter(status=choices.AssessmentStatus.RETURNED).select_related("person", "proposal"))
         .prefetch_related(Prefetch("reviews", queryset=Review.objects.filter(decision="returned").select_related("reviewer")))
-        .order_by(F("proposal__planned_date").asc(nulls_last=True), "created_at")[:100]
+        .order_by(*by_urgency)[:limit]
     )
     for a in in_progress + returned:
         a.days_left = _days_left(a.proposal.planned_date if a.proposal else None, today)
-    flags = list(
-        Flag.objects.visible_to(user).open()
-        .filter(Q(person__assigned_caseworker=user) | Q(assessment__assessor=user))
-        .select_related("person", "assessment")
-        .order_by("-blocks_removal", "-severity", "raised_at")[:100]
-    )
+    # Open flags on my people or my assessments: the most urgent of each kind, merged (an OR of the two would
+    # scan every open flag).
+    flag_order = ("-blocks_removal", "-severity", "raised_at", "id")
+    open_flags_qs = _slim(Flag.objects.visible_to(user).open().select_related("person"))
+    candidates = {
+        f.pk: f
+        for part in (open_flags_qs.filter(person_id__in=assigned_ids), open_flags_qs.filter(assessment_id__in=mine.values("pk")))
+        for f in part.order_by(*flag_order)[:limit]
+    }
+    flags = sorted(candidates.values(), key=lambda f: (not f.blocks_removal, -f.severity, f.raised_at, f.pk))[:limit]
     proposals_without_assessment = list(
-        RemovalProposal.objects.visible_to(user).open()
-        .filter(person__assigned_caseworker=user)
-        .exclude(Exists(Assessment.objects.filter(proposal=OuterRef("pk")).exclude(status__in=["withdrawn", "superseded"])))
-        .select_related("person")
-        .order_by(F("planned_date").asc(nulls_last=True))[:100]
+        _slim(
+            RemovalProposal.objects.open()
+            .filter(person_id__in=assigned_ids)
+            .exclude(Exists(Assessment.objects.filter(proposal=OuterRef("pk")).exclude(status__in=["withdrawn", "superseded"])))
+            .select_related("person")
+        ).order_by(F("planned_date").asc(nulls_last=True))[:limit]
     )
     for p in proposals_without_assessment:
         p.days_left = _days_left(p.planned_date, today)
-    assigned_people = list(
-        Person.objects.visible_to(user)
-        .filter(assigned_caseworker=user)
-        .annotate(
-            next_removal=Min("removal_proposals__planned_date", filter=Q(removal_proposals__status=choices.ProposalStatus.OPEN)),
-            open_flags=Count("flags", filter=Q(flags__resolved_at__isnull=True), distinct=True),
-        )
-        .order_by(F("next_removal").asc(nulls_last=True), "-open_flags", "full_name_latin")[:50]
+    # People by their nearest open removal: ranked from the (small) proposals table, then filled up with the
+    # others by name, so the page never aggregates over the whole caseload.
+    nearest = list(
+        RemovalProposal.objects.open().filter(person_id__in=assigned_ids, planned_date__isnull=False)
+        .values("person_id").annotate(next_removal=Min("planned_date")).order_by("next_removal", "person_id")[:limit]
+    )
+    next_removal = {row["person_id"]: row["next_removal"] for row in nearest}
+    people = {p.pk: p for p in assigned.filter(pk__in=list(next_removal)).defer(*PERSON_HEAVY)}
+    assigned_people = [people[pk] for pk in next_removal if pk in people]
+    others = assigned.exclude(pk__in=list(next_removal)).defer(*PERSON_HEAVY).order_by("full_name_latin", "id")[:limit]
+    assigned_people += list(others)[: limit - len(assigned_people)]  # always one query, however many are urgent
+    open_flags = dict(
+        Flag.objects.open().filter(person_id__in=[p.pk for p in assigned_people]).values_list("person_id").annotate(n=Count("id"))
     )
     for p in assigned_people:
+        p.next_removal = next_removal.get(p.pk)
         p.days_left = _days_left(p.next_removal, today)
-    assigned = Person.objects.visible_to(user).filter(assigned_caseworker=user).count()
+        p.open_flags = open_flags.get(p.pk, 0)
     return {
         "assigned_people": assigned_people,
         "in_progress": in_progress,
         "returned": returned,
         "flags": flags,
         "unassessed_proposals": proposals_without_assessment,
-        "assigned_count": assigned,
+        "assigned_count": assigned.count(),
+        "limit": limit,
     }
 
 
@@ -250,9 +271,33 @@ def person_timeline(person: Person, case: dict) -> list[TimelineEvent]:
 # Dashboard
 
 
+DASHBOARD_CACHE_SECONDS = 60
+
+
 def dashboard(*, user, today: datetime.date) -> dict:
-    """Counts for the supervisor and administrator dashboard, scoped to the teams they supervise."""
+    """Counts for the supervisor and administrator dashboard, scoped to the teams they supervise.
+
+    The counts hold no personal data and are the same for everyone with the same scope, so they are cached
+    per scope and date until a service writes something (in this process) or for a minute at most (a write
+    seen by another server process, or made outside the services).
+    """
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from core.services import data_generation
+
     ids = supervised_team_ids(user)
+    scope = "all" if ids is None else ",".join(map(str, sorted(ids)))
+    key = f"dashboard:{data_generation()}:{today.isoformat()}:{scope}"
+    data = cache.get(key)
+    if data is None:
+        data = _dashboard_counts(ids=ids, today=today)
+        data["as_of"] = timezone.now()
+        cache.set(key, data, DASHBOARD_CACHE_SECONDS)
+    return data
+
+
+def _dashboard_counts(*, ids, today: datetime.date) -> dict:
 
     def scoped(queryset: QuerySet, path: str = "person__") -> QuerySet:
         return queryset if ids is None else queryset.filter(**{f"{path}owning_team_id__in": ids})

@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -42,6 +41,7 @@ from assessments.forms import (
 )
 from assessments.models import Assessment, Flag, RemovalProposal, RiskType, VoluntaryReturnConsent
 from core import clock
+from core.pagination import offset_page
 from core.errors import DomainError
 from core.views import form_error_from_service, post_only, service_error_message
 from people.models import Person, Team
@@ -364,8 +364,8 @@ def review_queue(request):
     severity = int(severity) if severity and severity.isdigit() else None
     kind = request.GET.get("kind", "")
     queue = selectors.review_queue(user=request.user, team_id=team_id, kind=kind, severity=severity)
-    assessments = Paginator(queue["assessments"], PER_PAGE).get_page(request.GET.get("page"))
-    flags = Paginator(queue["flags"], PER_PAGE).get_page(request.GET.get("flag_page"))
+    assessments = offset_page(queue["assessments"], request.GET.get("page"), per_page=PER_PAGE)
+    flags = offset_page(queue["flags"], request.GET.get("flag_page"), per_page=PER_PAGE)
     today = clock.today()
     for a in assessments:
         a.days_left = (a.proposal.planned_date - today).days if a.proposal and a.proposal.planned_date else None
@@ -560,4 +560,4 @@ def dashboard(request):
         {"id": cid, "title": title, "rows": rows, "label": label, "svg": bar_chart(rows, title=title, css_class=css)}
         for cid, title, rows, label, css in charts
     ]
-    return render(request, "assessments/dashboard.html", {"charts": rendered})
+    return render(request, "assessments/dashboard.html", {"charts": rendered, "as_of": data["as_of"]})

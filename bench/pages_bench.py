@@ -21,6 +21,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,7 +117,7 @@ def queries_per_request(page: Page, cookie: str) -> int:
 def server_env(database_url: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
-        DATABASE_URL=database_url, DEBUG="0", SECRET_KEY="bench-" + secrets.token_urlsafe(48), ALLOWED_HOSTS="127.0.0.1",
+        DATABASE_URL=database_url, DEBUG="0", SECRET_KEY=os.environ["SECRET_KEY"], ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="0", SECURE_COOKIES="0", SECURE_HSTS_SECONDS="0", BENCH_REFERENCE_VIEWS="1",
     )
     return env
@@ -140,6 +141,23 @@ def start_server(env: dict[str, str], workers: int) -> subprocess.Popen:
     raise SystemExit("gunicorn did not start")
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def check_served(page: Page, cookie: str) -> None:
+    """The page must answer 200 to this session (a redirect to the login page would be measured as fast)."""
+    request = urllib.request.Request(f"http://127.0.0.1:{PORT}{page.path}", headers={"Cookie": f"sessionid={cookie}"})
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        status = opener.open(request, timeout=30).status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    if status != 200:
+        raise SystemExit(f"{page.name}: {page.path} answered {status} under gunicorn")
+
+
 def drive(page: Page, cookie: str, *, seconds: int, connections: int) -> dict:
     url = f"http://127.0.0.1:{PORT}{page.path}"
     cmd = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency", "-s", str(LUA), "-H", f"Cookie: sessionid={cookie}", url]
@@ -152,6 +170,8 @@ def run(*, persons: int, database: str, reuse: bool, seconds: int, connections: 
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install -y wrk")
     os.environ["BENCH_REFERENCE_VIEWS"] = "1"  # before Django reads its settings: the in-process query counts need it
+    # One secret for this process (which opens the sessions) and the server (which must accept them).
+    os.environ["SECRET_KEY"] = "bench-" + secrets.token_urlsafe(48)
     url = fresh_database(database, keep=reuse)
     if not reuse:
         from caseload import seed
@@ -168,6 +188,7 @@ def run(*, persons: int, database: str, reuse: bool, seconds: int, connections: 
     results = []
     try:
         for page in page_list:
+            check_served(page, cookies[page.user])
             drive(page, cookies[page.user], seconds=2, connections=connections)  # warm up
             stats = drive(page, cookies[page.user], seconds=seconds, connections=connections)
             results.append(

@@ -24,6 +24,10 @@ def database_settings(*, base_dir: Path, testing: bool) -> dict:
     url = os.environ.get("DATABASE_URL", "").strip()
     if url:
         config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        # No server-side cursors: every query is one round trip (forms iterate their choices with
+        # .iterator(), which would otherwise DECLARE a cursor WITH HOLD each time), and the app works
+        # behind a transaction-pooling connection pooler. Large exports are read in keyset chunks instead.
+        config["DISABLE_SERVER_SIDE_CURSORS"] = True
         if not config["ENGINE"].endswith("postgresql"):
             from django.core.exceptions import ImproperlyConfigured
 
@@ -53,6 +57,7 @@ def embedded_settings(pgdata: Path) -> dict:
         "PORT": port,
         "CONN_MAX_AGE": 60,
         "CONN_HEALTH_CHECKS": True,
+        "DISABLE_SERVER_SIDE_CURSORS": True,
     }
 
 

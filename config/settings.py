@@ -255,6 +255,10 @@ BENCH_REFERENCE_VIEWS = env_bool("BENCH_REFERENCE_VIEWS") and not TESTING
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 20 * 1024 * 1024))
 IMPORT_IN_BACKGROUND = env_bool("IMPORT_IN_BACKGROUND", not TESTING)
 
+# A per-process memory cache: dashboard counts (no personal data) for a minute. A deployment with several
+# servers can point this at Redis or memcached; nothing else depends on it.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "TIMEOUT": 60}}
+
 # Approved assessments stop counting after this many days (re-assessment is then required).
 ASSESSMENT_VALIDITY_DAYS = int(os.environ.get("ASSESSMENT_VALIDITY_DAYS", 180))
 

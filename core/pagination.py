@@ -126,3 +126,45 @@ def _attr(obj, key: str) -> Any:
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
     return value
+
+
+@dataclass
+class OffsetPage:
+    """A page of a short, ranked list (a work queue) without counting the whole list: one row more than
+    the page is fetched to know whether there is a next page."""
+
+    object_list: list[Any]
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+
+def offset_page(queryset: QuerySet, page: str | int | None, *, per_page: int = 50) -> OffsetPage:
+    try:
+        number = max(1, min(int(page or 1), 1000))
+    except (TypeError, ValueError):
+        number = 1
+    start = (number - 1) * per_page
+    rows = list(queryset[start : start + per_page + 1])
+    return OffsetPage(object_list=rows[:per_page], number=number, has_next=len(rows) > per_page)

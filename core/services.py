@@ -13,11 +13,31 @@ from core.errors import PermissionDenied, validation_error_from_integrity
 NOT_ALLOWED = "You do not have permission to do this."
 
 
+DATA_GENERATION_KEY = "data:generation"
+
+
+def data_generation() -> int:
+    """A number that changes whenever a service commits a write: cached aggregates are keyed by it."""
+    from django.core.cache import cache
+
+    return cache.get_or_set(DATA_GENERATION_KEY, 0, None)
+
+
+def _bump_data_generation() -> None:
+    from django.core.cache import cache
+
+    try:
+        cache.incr(DATA_GENERATION_KEY)
+    except ValueError:
+        cache.set(DATA_GENERATION_KEY, 1, None)
+
+
 @contextlib.contextmanager
 def acting(actor, action: str, **context) -> Iterator[None]:
     """Run a service body atomically, with `actor` and `action` attached to every history row it writes."""
     user_id = getattr(actor, "pk", None)
     with transaction.atomic(), pghistory.context(user=user_id, action=action, **context):
+        transaction.on_commit(_bump_data_generation)
         yield
 
 

@@ -87,7 +87,16 @@ def iter_people(*, queryset: QuerySet | None = None, ranked: list[Person] | None
         prefetch_related_objects(ranked, "other_names", "registrations")
         yield from ranked
         return
-    yield from export_queryset(queryset).iterator(chunk_size=CHUNK)
+    # Chunks by the list's own order (keyset), not a server-side cursor: the connection may be pooled.
+    from core.pagination import keyset_page
+
+    after = None
+    while True:
+        page = keyset_page(export_queryset(queryset), keys=("full_name_latin", "id"), after=after, per_page=CHUNK)
+        yield from page.object_list
+        if not page.has_next:
+            return
+        after = page.next_cursor
 
 
 class _Echo:

@@ -35,6 +35,10 @@ class PersonFilter(django_filters.FilterSet):
         )
         self.form.fields["caseworker"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
         self.form.fields["q"].widget = forms.TextInput(attrs={"type": "search", "autocomplete": "off"})
+        for name, field in self.form.fields.items():  # plain Bootstrap markup (templates/core/_filter_fields.html)
+            field.widget.attrs.setdefault("class", "form-select" if isinstance(field.widget, FastSelect) else "form-control")
+            if field.help_text:
+                field.widget.attrs["aria-describedby"] = f"id_{name}_helptext"
 
     def filter_q(self, queryset, name, value):
         # The query ranks rather than filters: people.selectors.person_list_results applies it after the

@@ -21,6 +21,15 @@ from core import roles
 from tests.factories import PersonFactory, TeamFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Cached aggregates (the dashboard) never leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def team(db):
     return TeamFactory(name="Field Team A")
