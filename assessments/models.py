@@ -181,7 +181,9 @@ class AssessmentQuerySet(ScopedQuerySet):
 
         ids = supervised_team_ids(user)
         queryset = self.filter(status=choices.AssessmentStatus.SUBMITTED).exclude(assessor=user)
-        return queryset if ids is None else queryset.filter(person__owning_team_id__in=ids)
+        if ids is None:
+            return queryset
+        return queryset.filter(person_id__in=Person.objects.filter(owning_team_id__in=ids).values("pk"))
 
 
 class Assessment(RouteMixin, TimeStamped):

@@ -185,16 +185,24 @@ def my_work(*, user, today: datetime.date) -> dict:
 def review_queue(*, user, team_id: int | None = None, kind: str = "", severity: int | None = None) -> dict:
     """Submitted assessments and open flags of the teams the user supervises (never their own work)."""
     ids = supervised_team_ids(user)
-    assessments = (
-        Assessment.objects.reviewable_by(user)
-        .select_related("person__owning_team", "assessor", "proposal")
-        .order_by(F("proposal__planned_date").asc(nulls_last=True), "submitted_at")
-    )
-    flags = Flag.objects.open().select_related("person__owning_team", "assessment").order_by(
-        "-blocks_removal", "-severity", "raised_at"
+    assessments = _slim(
+        Assessment.objects.reviewable_by(user).select_related("person__owning_team", "assessor", "proposal")
+    ).only(
+        "id", "status", "destination", "transit_countries", "submitted_at", "person_id", "assessor_id", "proposal_id",
+        *[f"person__{f}" for f in ("id", "full_name_latin", "owning_team_id", "owning_team__name")],
+        "assessor__id", "assessor__username", "assessor__first_name", "assessor__last_name",
+        "proposal__id", "proposal__planned_date",
+    ).order_by(F("proposal__planned_date").asc(nulls_last=True), "submitted_at", "id")
+    flags = (
+        Flag.objects.open()
+        .select_related("person")
+        .only("id", "reason", "severity", "blocks_removal", "raised_at", "person_id", "person__id", "person__full_name_latin")
+        .order_by("-blocks_removal", "-severity", "raised_at", "id")
     )
     if ids is not None:
-        flags = flags.filter(person__owning_team_id__in=ids)
+        # Scope through the (covering) index of the people of these teams, not a join on every person row.
+        team_people = Person.objects.filter(owning_team_id__in=ids).values("pk")
+        flags = flags.filter(person_id__in=team_people)
     if team_id:
         assessments = assessments.filter(person__owning_team_id=team_id)
         flags = flags.filter(person__owning_team_id=team_id)
