@@ -162,8 +162,9 @@ def my_work(*, user, today: datetime.date) -> dict:
     next_removal = {row["person_id"]: row["next_removal"] for row in nearest}
     people = {p.pk: p for p in assigned.filter(pk__in=list(next_removal)).defer(*PERSON_HEAVY)}
     assigned_people = [people[pk] for pk in next_removal if pk in people]
-    others = assigned.exclude(pk__in=list(next_removal)).defer(*PERSON_HEAVY).order_by("full_name_latin", "id")[:limit]
-    assigned_people += list(others)[: limit - len(assigned_people)]  # always one query, however many are urgent
+    if len(assigned_people) < limit:  # filled up by name (one more query when few have a removal planned)
+        others = assigned.exclude(pk__in=list(next_removal)).defer(*PERSON_HEAVY).order_by("full_name_latin", "id")
+        assigned_people += list(others[: limit - len(assigned_people)])
     open_flags = dict(
         Flag.objects.open().filter(person_id__in=[p.pk for p in assigned_people]).values_list("person_id").annotate(n=Count("id"))
     )

@@ -287,7 +287,7 @@ def test_list_pages_keep_their_query_budget(client, team, caseworker, supervisor
     cache.clear()  # …so the dashboard's cached counts must be dropped by hand, as the minute's expiry would
     with django_assert_max_num_queries(20):
         large = _count(client, url)
-    assert large == small
+    assert large <= small  # never more with more rows (my work skips its fill-up query once enough are urgent)
 
 
 @pytest.mark.django_db
