@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-BENCHES = {"import": "import_bench", "search": "search_bench", "seed": "caseload", "pages": "pages_bench"}
+BENCHES = {"import": "import_bench", "search": "search_bench", "seed": "caseload", "pages": "pages_bench", "profile": "profile_pages"}
 
 
 def main() -> None:
