@@ -26,7 +26,7 @@ from assessments.models import (
     country_name,
     may_see_restricted,
 )
-from people.models import LIST_DEFERRED, Person
+from people.models import Person
 from people.scoping import supervised_team_ids
 
 NOT_FOUND = "No such assessment in your caseload."
@@ -107,12 +107,7 @@ def _days_left(planned: datetime.date | None, today: datetime.date) -> int | Non
     return (planned - today).days if planned else None
 
 
-PERSON_HEAVY = LIST_DEFERRED  # what a list row never needs of a person (people.models)
 WORK_LIST_LIMIT = 25  # per section of "My work": the most urgent first; full lists are a link away
-
-
-def _slim(queryset: QuerySet, path: str = "person__") -> QuerySet:
-    return queryset.defer(*[f"{path}{f}" for f in PERSON_HEAVY])
 
 
 def my_work(*, user, today: datetime.date) -> dict:
@@ -122,12 +117,17 @@ def my_work(*, user, today: datetime.date) -> dict:
     assigned_ids = assigned.values("pk")
     mine = Assessment.objects.visible_to(user).filter(assessor=user)
     by_urgency = (F("proposal__planned_date").asc(nulls_last=True), "created_at")
+    shown = (  # what the rows show: the assessment's route and status, the person's name, the planned date
+        "id", "status", "destination", "transit_countries", "created_at", "person_id", "proposal_id",
+        "person__id", "person__full_name_latin", "proposal__id", "proposal__planned_date",
+    )
     in_progress = list(
-        _slim(mine.filter(status__in=[choices.AssessmentStatus.DRAFT, choices.AssessmentStatus.SUBMITTED]).select_related("person", "proposal"))
-        .order_by(*by_urgency)[:limit]
+        mine.filter(status__in=[choices.AssessmentStatus.DRAFT, choices.AssessmentStatus.SUBMITTED])
+        .select_related("person", "proposal").only(*shown).order_by(*by_urgency)[:limit]
     )
     returned = list(
-        _slim(mine.filter(status=choices.AssessmentStatus.RETURNED).select_related("person", "proposal"))
+        mine.filter(status=choices.AssessmentStatus.RETURNED)
+        .select_related("person", "proposal").only(*shown)
         .prefetch_related(Prefetch("reviews", queryset=Review.objects.filter(decision="returned").select_related("reviewer")))
         .order_by(*by_urgency)[:limit]
     )
@@ -136,7 +136,9 @@ def my_work(*, user, today: datetime.date) -> dict:
     # Open flags on my people or my assessments: the most urgent of each kind, merged (an OR of the two would
     # scan every open flag).
     flag_order = ("-blocks_removal", "-severity", "raised_at", "id")
-    open_flags_qs = _slim(Flag.objects.visible_to(user).open().select_related("person"))
+    open_flags_qs = Flag.objects.visible_to(user).open().select_related("person").only(
+        "id", "reason", "severity", "blocks_removal", "raised_at", "person_id", "person__id", "person__full_name_latin"
+    )
     candidates = {
         f.pk: f
         for part in (open_flags_qs.filter(person_id__in=assigned_ids), open_flags_qs.filter(assessment_id__in=mine.values("pk")))
@@ -144,12 +146,12 @@ def my_work(*, user, today: datetime.date) -> dict:
     }
     flags = sorted(candidates.values(), key=lambda f: (not f.blocks_removal, -f.severity, f.raised_at, f.pk))[:limit]
     proposals_without_assessment = list(
-        _slim(
-            RemovalProposal.objects.open()
-            .filter(person_id__in=assigned_ids)
-            .exclude(Exists(Assessment.objects.filter(proposal=OuterRef("pk")).exclude(status__in=["withdrawn", "superseded"])))
-            .select_related("person")
-        ).order_by(F("planned_date").asc(nulls_last=True))[:limit]
+        RemovalProposal.objects.open()
+        .filter(person_id__in=assigned_ids)
+        .exclude(Exists(Assessment.objects.filter(proposal=OuterRef("pk")).exclude(status__in=["withdrawn", "superseded"])))
+        .select_related("person")
+        .only("id", "measure", "destination", "transit_countries", "planned_date", "person_id", "person__id", "person__full_name_latin")
+        .order_by(F("planned_date").asc(nulls_last=True))[:limit]
     )
     for p in proposals_without_assessment:
         p.days_left = _days_left(p.planned_date, today)
@@ -160,10 +162,10 @@ def my_work(*, user, today: datetime.date) -> dict:
         .values("person_id").annotate(next_removal=Min("planned_date")).order_by("next_removal", "person_id")[:limit]
     )
     next_removal = {row["person_id"]: row["next_removal"] for row in nearest}
-    people = {p.pk: p for p in assigned.filter(pk__in=list(next_removal)).defer(*PERSON_HEAVY)}
+    people = {p.pk: p for p in assigned.filter(pk__in=list(next_removal)).only("id", "full_name_latin")}
     assigned_people = [people[pk] for pk in next_removal if pk in people]
     if len(assigned_people) < limit:  # filled up by name (one more query when few have a removal planned)
-        others = assigned.exclude(pk__in=list(next_removal)).defer(*PERSON_HEAVY).order_by("full_name_latin", "id")
+        others = assigned.exclude(pk__in=list(next_removal)).only("id", "full_name_latin").order_by("full_name_latin", "id")
         assigned_people += list(others[: limit - len(assigned_people)])
     open_flags = dict(
         Flag.objects.open().filter(person_id__in=[p.pk for p in assigned_people]).values_list("person_id").annotate(n=Count("id"))
@@ -186,9 +188,7 @@ def my_work(*, user, today: datetime.date) -> dict:
 def review_queue(*, user, team_id: int | None = None, kind: str = "", severity: int | None = None) -> dict:
     """Submitted assessments and open flags of the teams the user supervises (never their own work)."""
     ids = supervised_team_ids(user)
-    assessments = _slim(
-        Assessment.objects.reviewable_by(user).select_related("person__owning_team", "assessor", "proposal")
-    ).only(
+    assessments = Assessment.objects.reviewable_by(user).select_related("person__owning_team", "assessor", "proposal").only(
         "id", "status", "destination", "transit_countries", "submitted_at", "person_id", "assessor_id", "proposal_id",
         *[f"person__{f}" for f in ("id", "full_name_latin", "owning_team_id", "owning_team__name")],
         "assessor__id", "assessor__username", "assessor__first_name", "assessor__last_name",
