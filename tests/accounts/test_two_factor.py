@@ -39,7 +39,8 @@ def test_a_user_who_must_have_two_steps_and_has_none_is_sent_to_set_it_up(client
     response = _password_step(client, user)
     assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:setup"))
     for url in ("/", reverse("people:person_list"), reverse("admin:index")):
-        assert client.get(url).status_code == 302, url  # no page before the second factor
+        refused = client.get(url)  # no page before the second factor
+        assert refused.status_code == 302 and refused["Location"].startswith(reverse("accounts:setup")), url
 
 
 @pytest.mark.django_db

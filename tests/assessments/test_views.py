@@ -15,6 +15,7 @@ from assessments import services
 from assessments.models import Assessment, Flag, RemovalDecision, RemovalProposal
 from tests.assessments import builders
 from tests.factories import PersonFactory
+from tests.people.test_query_budget import PROFILE_BUDGET
 
 D = datetime.date
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -287,7 +288,8 @@ def test_list_pages_keep_their_query_budget(client, team, caseworker, supervisor
     cache.clear()  # …so the dashboard's cached counts must be dropped by hand, as the minute's expiry would
     with django_assert_max_num_queries(20):
         large = _count(client, url)
-    assert large <= small  # never more with more rows (my work skips its fill-up query once enough are urgent)
+    # Never more with more rows; my work skips its fill-up query once enough of the people are urgent.
+    assert large == small if page != "my_work" else large in (small, small - 1)
 
 
 @pytest.mark.django_db
@@ -320,7 +322,7 @@ def test_the_profile_keeps_its_query_budget_with_5_and_50_case_records(client, c
     add(5)
     small = _count(client, person.get_absolute_url())
     add(45)
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(PROFILE_BUDGET):
         large = _count(client, person.get_absolute_url())
     assert large == small
 

@@ -87,6 +87,7 @@ def test_history_pages_cover_every_event_once_both_ways(supervisor, caseworker, 
         Person.objects.filter(pk=person.pk).update(contact_notes=f"note {i}")
     everything = _walk(lambda **kw: history.person_history(person, user=supervisor, **kw), 1000)
     assert len(everything) == len({(a, r, o) for a, r, o in everything}) >= 11
+    assert sum(record.startswith("Other name") for _, record, _ in everything) == 5  # the added names are in it
     assert _walk(lambda **kw: history.person_history(person, user=supervisor, **kw), per_page) == everything
     times = [a for a, _, _ in everything]
     assert times == sorted(times, reverse=True)

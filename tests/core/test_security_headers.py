@@ -53,9 +53,12 @@ def test_authenticated_pages_carry_the_headers_and_are_never_stored(client, supe
 @pytest.mark.django_db
 def test_error_pages_and_admin_carry_the_headers(client, caseworker, administrator):
     client.force_login(caseworker)
-    _assert_common_headers(client.get("/no/such/page/"))
+    missing = client.get("/no/such/page/")
+    assert missing.status_code == 404
+    _assert_common_headers(missing)
     client.force_login(administrator)
     response = client.get(reverse("admin:index"))
+    assert response.status_code == 200
     _assert_common_headers(response)
     assert "no-store" in response["Cache-Control"]
 
@@ -80,7 +83,9 @@ def _project_templates():
 def test_no_template_needs_unsafe_inline():
     """The CSP forbids inline scripts and styles: a template that uses one is broken, so it fails here."""
     found = []
-    for template in _project_templates():
+    templates = list(_project_templates())
+    assert len(templates) > 30, "the project's templates were not found"
+    for template in templates:
         text = template.read_text(encoding="utf-8")
         for pattern, what in INLINE:
             for match in pattern.finditer(text):
