@@ -70,8 +70,13 @@ def assessment_missing(assessment: Assessment, *, risk_types: list[RiskType] | N
                 )
             )
 
+    refugee = None  # asked of the database once at most, however many assurances
     for assurance in a.assurances.all():
-        if assurance.weight != choices.AssuranceWeight.NONE and _refugee_returned_home(a, str(assurance.country)):
+        if assurance.weight == choices.AssuranceWeight.NONE or str(a.person.nationality) != str(assurance.country):
+            continue
+        if refugee is None:
+            refugee = _recognised_refugee(a.person)
+        if refugee:
             missing.append(
                 Missing(
                     "assurance_for_refugee",
@@ -93,9 +98,6 @@ def assessment_missing(assessment: Assessment, *, risk_types: list[RiskType] | N
     return missing
 
 
-def _refugee_returned_home(assessment: Assessment, country: str) -> bool:
-    """UNHCR: for a recognised refugee returned to the country of origin, assurances carry no weight."""
-    person = assessment.person
-    if str(person.nationality) != country:
-        return False
+def _recognised_refugee(person) -> bool:
+    """UNHCR: for a recognised refugee returned to the country of nationality, assurances carry no weight."""
     return person.legal_statuses.filter(kind="refugee", ended_on__isnull=True).exists()

@@ -7,12 +7,12 @@ from django.contrib.auth import get_user_model
 from django.forms import formset_factory
 from django_countries import countries
 
-from assessments import choices
+from assessments import choices, services
 from assessments.models import Assurance, Evidence, Finding, Indicator, Interview, VoluntaryReturnConsent
 from core.widgets import FastSelect
 from people.forms import CrispyMixin, DateInput
 
-MAX_TRANSIT_FIELDS = 4
+MAX_TRANSIT_FIELDS = services.MAX_TRANSIT_COUNTRIES
 
 
 def _country_choices(blank_label: str) -> list[tuple[str, str]]:
@@ -20,7 +20,7 @@ def _country_choices(blank_label: str) -> list[tuple[str, str]]:
 
 
 class RouteFormMixin(forms.Form):
-    """Destination and up to four transit countries, in order of travel."""
+    """Destination and up to MAX_TRANSIT_FIELDS transit countries, in order of travel."""
 
     destination = forms.ChoiceField(label="Destination country", choices=(), widget=FastSelect)
 
@@ -39,7 +39,7 @@ class RouteFormMixin(forms.Form):
     @staticmethod
     def route_initial(destination: str, transit: list[str]) -> dict:
         initial = {"destination": destination}
-        for i, code in enumerate(transit[:MAX_TRANSIT_FIELDS], start=1):
+        for i, code in enumerate(transit, start=1):
             initial[f"transit_{i}"] = code
         return initial
 

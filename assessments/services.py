@@ -88,6 +88,11 @@ def _editable(actor, assessment: Assessment) -> Assessment:
     return locked
 
 
+# The most transit countries a route may list; the route forms offer exactly this many fields, so no route
+# can hold more than a form shows (and a form never drops one).
+MAX_TRANSIT_COUNTRIES = 6
+
+
 def clean_route(destination: str, transit: list[str]) -> tuple[str, list[str]]:
     """Validate a route: known ISO codes, no repeats, the destination not also a transit country."""
     destination = (destination or "").strip().upper()
@@ -102,8 +107,8 @@ def clean_route(destination: str, transit: list[str]) -> tuple[str, list[str]]:
         errors["transit_countries"] = "A transit country is listed twice."
     elif destination in transit:
         errors["transit_countries"] = "The destination cannot also be a transit country."
-    elif len(transit) > 10:
-        errors["transit_countries"] = "A route can have at most 10 transit countries."
+    elif len(transit) > MAX_TRANSIT_COUNTRIES:
+        errors["transit_countries"] = f"A route can have at most {MAX_TRANSIT_COUNTRIES} transit countries."
     if errors:
         raise ValidationError(errors, code="bad_route")
     return destination, transit

@@ -85,6 +85,36 @@ def test_assurances_for_a_refugee_returned_home_carry_no_weight(person, casework
 
 
 @pytest.mark.django_db
+def test_the_checklist_costs_the_same_with_one_assurance_or_many(person, caseworker):
+    """The checklist is drawn on every editor and review page load and after every section save."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import LegalStatusFactory
+
+    LegalStatusFactory(person=person, kind="refugee")
+    assessment = builders.fill(builders.start(assessor=caseworker, person=person), assessor=caseworker)
+
+    def add(n):
+        for i in range(n):
+            services.assurance_save(
+                actor=caseworker, assessment=assessment,
+                data={"country": "IR", "issuer": f"Fictional ministry {i}", "text": "Will not be harmed.",
+                      "specificity": "vague", "evaluation": "Vague, unverifiable.", "weight": "limited"},
+            )
+
+    def cost():
+        with CaptureQueriesContext(connection) as ctx:
+            missing = assessment_missing(assessment)
+        return len(ctx.captured_queries), len(missing)
+
+    add(1)
+    one = cost()
+    add(9)
+    assert cost() == (one[0], 10)  # every assurance listed, the same number of queries
+
+
+@pytest.mark.django_db
 def test_the_route_is_validated(person, caseworker):
     from django.core.exceptions import ValidationError
 
@@ -92,6 +122,23 @@ def test_the_route_is_validated(person, caseworker):
         with pytest.raises(ValidationError) as refused:
             services.assessment_start(actor=caseworker, person=person, destination=destination, transit_countries=transit)
         assert field in refused.value.message_dict
+
+
+@pytest.mark.django_db
+def test_the_route_form_holds_every_transit_country_a_route_may_have(person, caseworker):
+    """A route may list as many transit countries as the form shows: none is dropped when it is edited again."""
+    from django.core.exceptions import ValidationError
+
+    from assessments.forms import RouteForm
+
+    longest = ["TR", "GR", "BG", "RS", "HU", "AT"][: services.MAX_TRANSIT_COUNTRIES]
+    assessment = services.assessment_start(actor=caseworker, person=person, destination="DE", transit_countries=longest)
+    form = RouteForm(data=RouteForm.route_initial(assessment.destination, list(assessment.transit_countries)))
+    assert form.is_valid(), form.errors
+    assert form.route() == ("DE", longest)
+    with pytest.raises(ValidationError) as refused:
+        services.assessment_start(actor=caseworker, person=person, destination="FR", transit_countries=[*longest, "IT"])
+    assert f"at most {services.MAX_TRANSIT_COUNTRIES} transit countries" in str(refused.value.message_dict["transit_countries"])
 
 
 @pytest.mark.django_db
