@@ -107,6 +107,14 @@ def _days_left(planned: datetime.date | None, today: datetime.date) -> int | Non
     return (planned - today).days if planned else None
 
 
+def with_days_left(assessments, today: datetime.date) -> list[Assessment]:
+    """Set `days_left` on each assessment: days until its proposal's planned removal (None without a date)."""
+    assessments = list(assessments)
+    for a in assessments:
+        a.days_left = _days_left(a.proposal.planned_date if a.proposal else None, today)
+    return assessments
+
+
 WORK_LIST_LIMIT = 25  # per section of "My work": the most urgent first; full lists are a link away
 
 
@@ -131,8 +139,7 @@ def my_work(*, user, today: datetime.date) -> dict:
         .prefetch_related(Prefetch("reviews", queryset=Review.objects.filter(decision="returned").select_related("reviewer")))
         .order_by(*by_urgency)[:limit]
     )
-    for a in in_progress + returned:
-        a.days_left = _days_left(a.proposal.planned_date if a.proposal else None, today)
+    with_days_left(in_progress + returned, today)
     # Open flags on my people or my assessments: the most urgent of each kind, merged (an OR of the two would
     # scan every open flag).
     flag_order = ("-blocks_removal", "-severity", "raised_at", "id")

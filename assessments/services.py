@@ -30,7 +30,7 @@ from assessments.models import (
 )
 from core import clock, roles
 from core.errors import DomainError, InvalidTransition, OutOfScope, PermissionDenied, Reason
-from core.services import acting, require_perm, save_validated
+from core.services import NOT_ALLOWED, acting, require_perm, save_validated
 from core.uploads import check_upload
 from people.models import Person
 from people.scoping import supervised_team_ids, visible_team_ids
@@ -79,12 +79,51 @@ def _lock_assessment(actor, assessment: Assessment) -> Assessment:
     return Assessment.objects.select_for_update().select_related("person").get(pk=assessment.pk)
 
 
+# Who may do what with an assessment, in one place: each `*_refusal` says why `actor` may not (or None). The
+# services raise it on the locked row; the pages offer an action only when it is None.
+
+
+def edit_refusal(actor, assessment: Assessment) -> DomainError | None:
+    if assessment.assessor_id != actor.pk:
+        return PermissionDenied(ONLY_ASSESSOR)
+    if not assessment.is_editable:
+        return InvalidTransition(NOT_EDITABLE.format(status=assessment.get_status_display()), code="not_editable")
+    return None
+
+
+def review_refusal(actor, assessment: Assessment) -> DomainError | None:
+    if not actor.has_perm("assessments.review_assessment"):
+        return PermissionDenied(NOT_ALLOWED)
+    if assessment.assessor_id == actor.pk:
+        return PermissionDenied(OWN_ASSESSMENT, code="self_review")
+    ids = supervised_team_ids(actor)
+    if ids is not None and assessment.person.owning_team_id not in ids:
+        return PermissionDenied(NOT_YOUR_TEAM, code="not_supervisor_of_team")
+    if assessment.status != choices.AssessmentStatus.SUBMITTED:
+        return InvalidTransition(f"Only a submitted assessment can be reviewed; this one is “{assessment.get_status_display()}”.")
+    return None
+
+
+def withdraw_refusal(actor, assessment: Assessment) -> DomainError | None:
+    if assessment.assessor_id != actor.pk and not actor.has_perm("assessments.review_assessment"):
+        return PermissionDenied(ONLY_ASSESSOR)
+    if assessment.status in (choices.AssessmentStatus.SUPERSEDED, choices.AssessmentStatus.WITHDRAWN):
+        return InvalidTransition("This assessment is already closed.")
+    return None
+
+
+def reopen_refusal(actor, assessment: Assessment) -> DomainError | None:
+    if not actor.has_perm("assessments.review_assessment"):
+        return PermissionDenied(NOT_ALLOWED)
+    if assessment.status != choices.AssessmentStatus.APPROVED:
+        return InvalidTransition("Only an approved assessment can be reopened.")
+    return None
+
+
 def _editable(actor, assessment: Assessment) -> Assessment:
     locked = _lock_assessment(actor, assessment)
-    if locked.assessor_id != actor.pk:
-        raise PermissionDenied(ONLY_ASSESSOR)
-    if not locked.is_editable:
-        raise InvalidTransition(NOT_EDITABLE.format(status=locked.get_status_display()), code="not_editable")
+    if refusal := edit_refusal(actor, locked):
+        raise refusal
     return locked
 
 
@@ -370,13 +409,8 @@ def assessment_submit(*, actor, assessment: Assessment) -> Assessment:
 def _reviewable(actor, assessment: Assessment) -> Assessment:
     require_perm(actor, "assessments.review_assessment")
     locked = _lock_assessment(actor, assessment)
-    if locked.assessor_id == actor.pk:
-        raise PermissionDenied(OWN_ASSESSMENT, code="self_review")
-    ids = supervised_team_ids(actor)
-    if ids is not None and locked.person.owning_team_id not in ids:
-        raise PermissionDenied(NOT_YOUR_TEAM, code="not_supervisor_of_team")
-    if locked.status != choices.AssessmentStatus.SUBMITTED:
-        raise InvalidTransition(f"Only a submitted assessment can be reviewed; this one is “{locked.get_status_display()}”.")
+    if refusal := review_refusal(actor, locked):
+        raise refusal
     return locked
 
 
@@ -419,10 +453,8 @@ def assessment_withdraw(*, actor, assessment: Assessment, reason: str) -> Assess
         raise ValidationError({"reason": "Say why the assessment is withdrawn."}, code="reason_required")
     with acting(actor, "assessment_withdraw"):
         locked = _lock_assessment(actor, assessment)
-        if locked.assessor_id != actor.pk and not actor.has_perm("assessments.review_assessment"):
-            raise PermissionDenied(ONLY_ASSESSOR)
-        if locked.status in (choices.AssessmentStatus.SUPERSEDED, choices.AssessmentStatus.WITHDRAWN):
-            raise InvalidTransition("This assessment is already closed.")
+        if refusal := withdraw_refusal(actor, locked):
+            raise refusal
         locked.status = choices.AssessmentStatus.WITHDRAWN
         locked.status_reason = f"Withdrawn: {reason.strip()}"[:300]
         return save_validated(locked)
@@ -435,8 +467,8 @@ def assessment_reopen(*, actor, assessment: Assessment, reason: str) -> Assessme
         raise ValidationError({"reason": "Say why the assessment is reopened."}, code="reason_required")
     with acting(actor, "assessment_reopen"):
         locked = _lock_assessment(actor, assessment)
-        if locked.status != choices.AssessmentStatus.APPROVED:
-            raise InvalidTransition("Only an approved assessment can be reopened.")
+        if refusal := reopen_refusal(actor, locked):
+            raise refusal
         locked.status = choices.AssessmentStatus.DRAFT
         locked.reopened_at = clock.now()
         locked.status_reason = reason.strip()[:300]

@@ -59,7 +59,7 @@ def _person(request, pk: int) -> Person:
 
 
 def _can_edit(user, assessment: Assessment) -> bool:
-    return assessment.is_editable and assessment.assessor_id == user.pk and user.has_perm("assessments.change_assessment")
+    return user.has_perm("assessments.change_assessment") and services.edit_refusal(user, assessment) is None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -151,8 +151,11 @@ def _editor_context(request, assessment: Assessment, bound: dict | None = None) 
         "matrix": selectors.findings_matrix(assessment, risk_types),
         "evidence_list": selectors.visible_evidence(assessment, request.user),
         "sections": SECTIONS,
-        "can_review": request.user.has_perm("assessments.review_assessment") and assessment.assessor_id != request.user.pk,
-        "today": clock.today(),
+        # What the header offers: exactly what the services would allow (their reasons otherwise).
+        "review_refusal": services.review_refusal(request.user, assessment),
+        "can_withdraw": services.withdraw_refusal(request.user, assessment) is None,
+        "can_reopen": services.reopen_refusal(request.user, assessment) is None,
+        "expired": assessment.is_expired(clock.today()),
     }
 
 
@@ -366,12 +369,10 @@ def review_queue(request):
     queue = selectors.review_queue(user=request.user, team_id=team_id, kind=kind, severity=severity)
     assessments = offset_page(queue["assessments"], request.GET.get("page"), per_page=PER_PAGE)
     flags = offset_page(queue["flags"], request.GET.get("flag_page"), per_page=PER_PAGE)
-    today = clock.today()
-    for a in assessments:
-        a.days_left = (a.proposal.planned_date - today).days if a.proposal and a.proposal.planned_date else None
+    selectors.with_days_left(assessments, clock.today())
     context = {
         "assessments": assessments, "flags": flags, "teams": teams, "team_id": team_id, "kind": kind, "severity": severity,
-        "severities": choices.Severity.choices, "today": today,
+        "severities": choices.Severity.choices,
     }
     return render(request, "assessments/review_queue.html", context)
 
@@ -380,8 +381,7 @@ def review_queue(request):
 @require_http_methods(["GET", "POST"])
 def assessment_review(request, pk: int):
     assessment = _assessment_viewed(request, pk) if request.method == "GET" else selectors.assessment_for_user(user=request.user, pk=pk)
-    own = assessment.assessor_id == request.user.pk
-    form = ReviewForm(request.POST or None) if not own else None
+    form = ReviewForm(request.POST or None) if services.review_refusal(request.user, assessment) is None else None
     if request.method == "POST" and form is not None and form.is_valid():
         try:
             if form.cleaned_data["decision"] == choices.ReviewDecision.APPROVED:
@@ -397,7 +397,7 @@ def assessment_review(request, pk: int):
         else:
             return redirect("assessments:review_queue")
     context = _editor_context(request, assessment)
-    context.update({"review_form": form, "own": own, "review_page": True})
+    context.update({"review_form": form, "review_page": True})
     return render(request, "assessments/assessment_review.html", context)
 
 

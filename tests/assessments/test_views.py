@@ -173,13 +173,34 @@ def test_returning_needs_comments_and_the_caseworker_sees_them(client, caseworke
 
 
 @pytest.mark.django_db
+def test_the_header_offers_exactly_what_the_services_allow(client, team, caseworker, person):
+    """A supervisor who is only a member of the team is not offered a review the service would refuse; the
+    assessor of a submitted assessment is offered its withdrawal, which the service allows."""
+    from core import roles
+    from tests.factories import UserFactory
+
+    member = UserFactory(username="sup_member_only", role=roles.SUPERVISOR)
+    team.members.add(member)
+    assessment = builders.fill(builders.start(assessor=caseworker, person=person), assessor=caseworker)
+    services.assessment_submit(actor=caseworker, assessment=assessment)
+    client.force_login(member)
+    page = client.get(assessment.get_absolute_url()).content.decode()
+    assert "Review this assessment" not in page
+    review = client.get(reverse("assessments:assessment_review", args=[assessment.pk])).content.decode()
+    assert "You can only review assessments of the teams you supervise." in review and 'name="decision"' not in review
+    client.force_login(caseworker)
+    page = client.get(assessment.get_absolute_url()).content.decode()
+    assert ">Withdraw</a>" in page and ">Reopen</a>" not in page
+
+
+@pytest.mark.django_db
 def test_a_supervisors_own_assessment_is_not_offered_for_approval(client, supervisor, person):
     assessment = builders.fill(builders.start(assessor=supervisor, person=person), assessor=supervisor)
     services.assessment_submit(actor=supervisor, assessment=assessment)
     client.force_login(supervisor)
     assert assessment.reference not in client.get(reverse("assessments:review_queue")).content.decode()
     page = client.get(reverse("assessments:assessment_review", args=[assessment.pk])).content.decode()
-    assert "You wrote this assessment, so you cannot review it." in page
+    assert "You wrote this assessment: another supervisor must review it." in page
     assert 'name="decision"' not in page
     client.post(reverse("assessments:assessment_review", args=[assessment.pk]), {"decision": "approved"})
     assert Assessment.objects.get(pk=assessment.pk).status == "submitted"
