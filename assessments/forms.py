@@ -225,12 +225,6 @@ class ReviewForm(CrispyMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.setup_helper()
 
-    def clean(self):
-        data = super().clean()
-        if data.get("decision") == choices.ReviewDecision.RETURNED and not (data.get("comments") or "").strip():
-            self.add_error("comments", "Say what needs to change: returning an assessment needs comments.")
-        return data
-
 
 class ReasonForm(CrispyMixin, forms.Form):
     reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}))
@@ -242,9 +236,7 @@ class ReasonForm(CrispyMixin, forms.Form):
 
 
 class FlagForm(CrispyMixin, forms.Form):
-    category = forms.ChoiceField(
-        label="What is it about", choices=[c for c in choices.FlagCategory.choices if c[0] != choices.FlagCategory.AUTOMATIC]
-    )
+    category = forms.ChoiceField(label="What is it about", choices=services.HAND_RAISED_FLAG_CATEGORIES)
     reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}))
     severity = forms.TypedChoiceField(label="Severity", choices=choices.Severity.choices, coerce=int, initial=choices.Severity.MEDIUM)
     blocks_removal = forms.BooleanField(
@@ -278,13 +270,6 @@ class ConsentForm(CrispyMixin, forms.ModelForm):
         self.fields["destination"].choices = _country_choices("Choose the country")
         self.order_fields(["destination"])
         self.setup_helper()
-
-    def clean(self):
-        data = super().clean()
-        for field in ("no_pressure_confirmed", "safe_setting_confirmed"):
-            if not data.get(field):
-                self.add_error(field, "Consent counts only if this is true; if it is not, do not record consent.")
-        return data
 
 
 class DecisionForm(CrispyMixin, forms.Form):

@@ -479,6 +479,10 @@ def assessment_reopen(*, actor, assessment: Assessment, reason: str) -> Assessme
 # Flags
 
 
+# A person raises a flag about anything but what the automatic rules raise (assessments.flag_rules).
+HAND_RAISED_FLAG_CATEGORIES = [c for c in choices.FlagCategory.choices if c[0] != choices.FlagCategory.AUTOMATIC]
+
+
 def flag_raise(
     *,
     actor,
@@ -491,6 +495,8 @@ def flag_raise(
 ) -> Flag:
     """Raise a flag by hand. A blocking flag reopens the person's approved assessments (in the database)."""
     require_perm(actor, "assessments.add_flag")
+    if category not in dict(HAND_RAISED_FLAG_CATEGORIES):
+        raise ValidationError({"category": "Choose what the flag is about; automatic flags are raised by the rules."}, code="bad_category")
     with acting(actor, "flag_raise"):
         locked = _lock_person(actor, person.pk)
         if assessment is not None and assessment.person_id != locked.pk:

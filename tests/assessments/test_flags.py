@@ -139,3 +139,13 @@ def test_a_disabled_rule_raises_nothing(person, caseworker):
     )
     _propose(person, caseworker, planned=None)
     assert _flags("vulnerable_person") == []
+
+
+@pytest.mark.django_db
+def test_a_person_cannot_raise_an_automatic_flag_by_hand(person, caseworker):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        services.flag_raise(actor=caseworker, person=person, reason="Fictional", category=choices.FlagCategory.AUTOMATIC)
+    assert "automatic flags are raised by the rules" in refused.value.message_dict["category"][0]
+    assert not person.flags.exists()

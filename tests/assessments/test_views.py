@@ -250,6 +250,19 @@ def test_a_caseworker_sees_the_gate_but_no_form(client, caseworker, person):
 
 
 @pytest.mark.django_db
+def test_consent_under_pressure_is_refused_with_the_reason_and_not_recorded(client, caseworker, person):
+    from assessments.models import VoluntaryReturnConsent
+
+    client.force_login(caseworker)
+    page = client.post(reverse("assessments:consent_record", args=[person.pk]), {
+        "destination": "IR", "given_on": "2026-11-01", "language": "Farsi", "conditions_explained": "Fictional briefing.",
+        "safe_setting_confirmed": "on",  # no_pressure_confirmed left out
+    }).content.decode()
+    assert "Consent counts only if no pressure was applied and the setting was safe" in page
+    assert not VoluntaryReturnConsent.objects.exists()
+
+
+@pytest.mark.django_db
 def test_raise_and_resolve_a_flag_with_a_note(client, caseworker, supervisor, person):
     client.force_login(caseworker)
     client.post(reverse("assessments:flag_raise", args=[person.pk]),
