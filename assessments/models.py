@@ -19,7 +19,6 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.deconstruct import deconstructible
 from django.utils.functional import cached_property
-from django_countries import countries
 from django_countries.fields import Country, CountryField
 
 from assessments import choices
@@ -538,9 +537,6 @@ class Review(models.Model):
 class FlagQuerySet(ScopedQuerySet):
     def open(self):
         return self.filter(resolved_at__isnull=True)
-
-    def blocking(self):
-        return self.open().filter(blocks_removal=True)
 
 
 class Flag(models.Model):

@@ -22,7 +22,6 @@ from assessments.models import (
     RemovalProposal,
     Review,
     RiskType,
-    VoluntaryReturnConsent,
     country_name,
     may_see_restricted,
 )
@@ -370,8 +369,4 @@ def _dashboard_counts(*, ids, today: datetime.date) -> dict:
 
 def open_proposals(person: Person) -> list[RemovalProposal]:
     return list(person.removal_proposals.filter(status=choices.ProposalStatus.OPEN).order_by(F("planned_date").asc(nulls_last=True)))
-
-
-def current_consents(person: Person) -> list[VoluntaryReturnConsent]:
-    return list(person.return_consents.filter(withdrawn_at__isnull=True).select_related("recorded_by", "supervisor_confirmed_by"))
 

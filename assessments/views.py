@@ -300,16 +300,6 @@ def finding_edit(request, pk: int, country: str, risk_code: str):
     return render(request, template, context)
 
 
-def _simple_action(request, assessment, *, perform, success: str):
-    try:
-        perform()
-    except (ValidationError, DomainError) as exc:
-        service_error_message(request, exc)
-        return False
-    messages.success(request, success)
-    return True
-
-
 @permission_required("assessments.change_assessment", raise_exception=True)
 def assessment_submit(request, pk: int):
     assessment = selectors.assessment_for_user(user=request.user, pk=pk)
@@ -463,13 +453,16 @@ def consent_action(request, pk: int, action: str):
     consent = get_object_or_404(VoluntaryReturnConsent.objects.visible_to(request.user).select_related("person"), pk=pk)
     if refused := post_only(request):
         return refused
-    if action == "confirm":
-        ok = _simple_action(request, consent, perform=lambda: services.consent_confirm(actor=request.user, consent=consent), success="Consent confirmed.")
-    elif action == "withdraw":
-        ok = _simple_action(request, consent, perform=lambda: services.consent_withdraw(actor=request.user, consent=consent), success="Consent withdrawn.")
-    else:
+    actions = {"confirm": (services.consent_confirm, "Consent confirmed."), "withdraw": (services.consent_withdraw, "Consent withdrawn.")}
+    if action not in actions:
         raise Http404("Unknown action.")
-    del ok
+    service, success = actions[action]
+    try:
+        service(actor=request.user, consent=consent)
+    except (ValidationError, DomainError) as exc:
+        service_error_message(request, exc)
+    else:
+        messages.success(request, success)
     return redirect(consent.person)
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
@@ -102,9 +102,7 @@ def deny_on_404(request, *, what: str, object_id: int | None, person_id: int | N
         raise
 
 
-def _person_id_of(obj: Model, person_id: str | Callable[[Any], int | None]) -> int | None:
-    if callable(person_id):
-        return person_id(obj)
+def _person_id_of(obj: Model, person_id: str) -> int | None:
     value = obj
     for part in person_id.split("__"):
         value = getattr(value, part)
@@ -117,20 +115,17 @@ def get_or_deny(
     pk: int,
     *,
     what: str,
-    person_id: str | Callable[[Any], int | None] = "person_id",
-    denied_person_id: bool | None = None,
+    person_id: str = "person_id",
 ) -> Any:
     """Return the object `pk` of the (already scoped) `queryset` and log the view; else log the denial, 404.
 
-    `person_id` says how to find the person the object belongs to: an attribute path ("person_id",
-    "assessment__person_id", "pk" for a person) or a callable. On a denial the person is not looked up;
-    `denied_person_id=True` records the requested id as the person id (for person pages, so the person's
-    own access log shows attempts from outside the caseload). It defaults to True when `person_id == "pk"`.
+    `person_id` is the attribute path to the person the object belongs to ("person_id", "assessment__person_id",
+    "pk" for a person). On a denial the person is not looked up, except on person pages, where the requested id
+    is the person's: their own access log then shows attempts from outside the caseload.
     """
     obj = queryset.filter(pk=pk).first()
     if obj is None:
-        as_person = (person_id == "pk") if denied_person_id is None else denied_person_id
-        record_denied(request, what=what, object_id=pk, person_id=pk if as_person else None)
+        record_denied(request, what=what, object_id=pk, person_id=pk if person_id == "pk" else None)
         raise Http404(NOT_IN_CASELOAD)
     record(request, what=what, object_id=obj.pk, person_id=_person_id_of(obj, person_id))
     return obj

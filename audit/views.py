@@ -35,17 +35,8 @@ def assessment_history(request, pk: int):
     page = history.assessment_history(
         assessment, user=request.user, after=request.GET.get("after"), before=request.GET.get("before")
     )
-    context = {"subject": assessment, "page": page, "back_url": _assessment_url(assessment), "kind": "assessment"}
+    context = {"subject": assessment, "page": page, "back_url": assessment.get_absolute_url(), "kind": "assessment"}
     return render(request, "audit/history.html", context)
-
-
-def _assessment_url(assessment) -> str:
-    from django.urls import NoReverseMatch
-
-    try:
-        return assessment.get_absolute_url()
-    except NoReverseMatch:  # the assessment pages are not installed in this checkout
-        return assessment.person.get_absolute_url()
 
 
 @require_safe

@@ -14,14 +14,6 @@ def user_display(user, empty: str = "Unassigned") -> str:
     return user.get_full_name() or user.get_username()
 
 
-@register.filter
-def absolute(value):
-    try:
-        return abs(value)
-    except TypeError:
-        return value
-
-
 # Badges used in long lists: rendered in Python (an {% include %} per row was a large share of the
 # caseworker's and supervisor's list pages). The markup is what the former partial templates produced.
 
