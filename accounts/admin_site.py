@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -13,6 +12,8 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django_otp.admin import OTPAdminSite
+
+from accounts import policy
 
 
 class SecureAdminSite(OTPAdminSite):
@@ -31,7 +32,7 @@ class SecureAdminSite(OTPAdminSite):
         if not user.is_authenticated:
             return redirect_to_login(next_url, settings.LOGIN_URL)
         if not user.is_verified():
-            return redirect(f"{reverse('accounts:verify')}?{urlencode({'next': next_url})}")
+            return redirect(policy.step_url("accounts:verify", next_url))
         raise PermissionDenied("The administration is for administrators.")
 
     def get_urls(self):

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
-from django.urls import reverse
 
 from accounts import policy
 from accounts.events import auth_event
@@ -91,4 +89,4 @@ class SecondFactorMiddleware:
         else:
             request.session[policy.SECOND_FACTOR_OPTIONAL] = True
             return None
-        return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+        return redirect(policy.step_url(target, request.get_full_path()))

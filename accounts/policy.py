@@ -30,6 +30,20 @@ def second_factor_required(user) -> bool:
     return bool(user.is_superuser or user.is_staff or roles.is_supervisor(user) or roles.is_administrator(user))
 
 
+def step_url(name: str, next_url: str) -> str:
+    """The address of a sign-in step (verify, set up, recovery codes) that returns to `next_url` afterwards."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    return f"{reverse(name)}?{urlencode({'next': next_url})}"
+
+
+def second_factor_optional(user) -> bool:
+    """A caseworker without a device: may sign in with the password alone (and set a device up later)."""
+    return not second_factor_required(user) and not has_confirmed_device(user)
+
+
 def has_confirmed_device(user) -> bool:
     from django_otp import user_has_device
 

@@ -21,8 +21,7 @@ def on_logged_in(sender, request, user, **kwargs):
     session[policy.AUTH_AT] = now
     session[policy.LAST_SEEN] = now
     session.set_expiry(int(policy.idle_timeout().total_seconds()))
-    required = policy.second_factor_required(user)
-    session[policy.SECOND_FACTOR_OPTIONAL] = not required and not policy.has_confirmed_device(user)
+    session[policy.SECOND_FACTOR_OPTIONAL] = policy.second_factor_optional(user)
     if session.session_key is None:
         session.save()
     sessions.remember(user, session.session_key)

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import base64
-from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,16 +17,13 @@ from django_otp import verify_token as otp_verify_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import policy, sessions
+from accounts import policy, services, sessions
 from accounts.events import auth_event
 from accounts.forms import WRONG_CODE, WRONG_SETUP_CODE, CodeForm
 from audit.access import client_ip
 from audit.models import AuthEventKind
 
-RECOVERY_CODE_COUNT = 10
 RECOVERY_SESSION_KEY = "accounts_recovery_codes_to_show"
-APP_DEVICE_NAME = "Authenticator app"
-RECOVERY_DEVICE_NAME = "Recovery codes"
 TOO_MANY = "Too many wrong codes. Wait until {time} and try again."
 
 
@@ -37,10 +32,6 @@ def _next_url(request) -> str:
     if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return candidate
     return reverse(settings.LOGIN_REDIRECT_URL)
-
-
-def _with_next(name: str, next_url: str) -> str:
-    return f"{reverse(name)}?{urlencode({'next': next_url})}"
 
 
 def _elevate(request, device) -> None:
@@ -75,7 +66,7 @@ def verify(request):
     if user.is_verified():
         return redirect(next_url)
     if not policy.has_confirmed_device(user):
-        return redirect(_with_next("accounts:setup", next_url))
+        return redirect(policy.step_url("accounts:setup", next_url))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["code"]
@@ -119,16 +110,6 @@ def qr_data_uri(device: TOTPDevice) -> str:
     return segno.make(device.config_url, error="m").svg_data_uri(scale=5, border=2, dark="#000", light="#fff")
 
 
-def issue_recovery_codes(user) -> list[str]:
-    """Replace the user's recovery codes with fresh ones and return them (to show once; each works once)."""
-    with transaction.atomic():
-        device, _ = StaticDevice.objects.get_or_create(user=user, name=RECOVERY_DEVICE_NAME, defaults={"confirmed": True})
-        device.token_set.all().delete()
-        codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
-        StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
-    return codes
-
-
 @require_http_methods(["GET", "POST"])
 def setup(request):
     """Enrol an authenticator app: scan the QR code (or type the key), then confirm with a code."""
@@ -137,25 +118,19 @@ def setup(request):
     if policy.has_confirmed_device(user):
         messages.info(request, "Two-step verification is already set up for your account.")
         return redirect(reverse("accounts:two_factor"))
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("id").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name=APP_DEVICE_NAME, confirmed=False)
+    device = services.pending_app_device(user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        allowed, throttle = device.verify_is_allowed()
-        if not allowed and throttle and throttle.get("locked_until"):
-            locked_until = timezone.localtime(throttle["locked_until"]).strftime("%H:%M:%S")
-            form.add_error("code", TOO_MANY.format(time=locked_until))
+        if locked_until := _throttled_until([device]):
+            form.add_error("code", TOO_MANY.format(time=timezone.localtime(locked_until).strftime("%H:%M:%S")))
         elif device.verify_token(form.cleaned_data["code"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+            codes = services.confirm_app_device(user, device)
             _elevate(request, device)
-            request.session[RECOVERY_SESSION_KEY] = issue_recovery_codes(user)
+            request.session[RECOVERY_SESSION_KEY] = codes
             request.session[policy.SECOND_FACTOR_OPTIONAL] = False
             ended = sessions.end_all_sessions(user, keep=request.session.session_key)
             auth_event(AuthEventKind.OTP_ENROLLED, request=request, user=user, detail=f"{ended} other sessions ended")
-            return redirect(_with_next("accounts:recovery_codes", next_url))
+            return redirect(policy.step_url("accounts:recovery_codes", next_url))
         else:
             form.add_error("code", WRONG_SETUP_CODE)
     context = {
@@ -175,7 +150,7 @@ def recovery_codes(request):
     if request.method == "POST":
         if not (user.is_verified() and policy.has_confirmed_device(user)):
             return redirect(reverse("accounts:two_factor"))
-        request.session[RECOVERY_SESSION_KEY] = issue_recovery_codes(user)
+        request.session[RECOVERY_SESSION_KEY] = services.issue_recovery_codes(user)
         auth_event(AuthEventKind.RECOVERY_CODES_ISSUED, request=request, user=user)
         return redirect(reverse("accounts:recovery_codes"))
     codes = request.session.pop(RECOVERY_SESSION_KEY, None)

@@ -9,20 +9,7 @@ decision the gate would refuse (and the database would refuse it anyway).
 from django.contrib import admin
 
 from assessments import models
-from core.admin import ScopedAdmin, TimestampedAdmin
-
-
-class ReadOnlyAdminMixin:
-    """View-only: no add, change or delete through the admin."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from core.admin import ReadOnlyAdminMixin, ScopedAdmin, TimestampedAdmin
 
 
 class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):

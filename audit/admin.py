@@ -3,21 +3,11 @@
 from django.contrib import admin
 
 from audit.models import AccessLog, AuthEvent
-
-
-class AppendOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from core.admin import ReadOnlyAdminMixin
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(AppendOnlyAdmin):
+class AccessLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("at", "username", "what", "object_id", "person_id", "outcome", "ip")
     list_filter = ("outcome", "what")
     search_fields = ("username", "=person_id", "=object_id", "ip")
@@ -26,7 +16,7 @@ class AccessLogAdmin(AppendOnlyAdmin):
 
 
 @admin.register(AuthEvent)
-class AuthEventAdmin(AppendOnlyAdmin):
+class AuthEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("at", "kind", "username", "ip", "detail")
     list_filter = ("kind",)
     search_fields = ("username", "ip")

@@ -7,6 +7,20 @@ from django.contrib import admin
 from people.scoping import visible_team_ids
 
 
+class ReadOnlyAdminMixin:
+    """View-only: no add, change or delete through the admin (records the database keeps append-only or that
+    only the application's services may write)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class TimestampedAdmin(admin.ModelAdmin):
     """Creation and change times are shown, never edited."""
 
