@@ -88,7 +88,7 @@ def removal_gate(
             [person.pk, measure, destination, transit, getattr(decider, "pk", None), today, assessment_id],
         )
         rows = cursor.fetchall()
-    assessment = Assessment.objects.filter(pk=assessment_id).first() if assessment_id else None
+    assessment = Assessment.objects.select_related("approved_by").filter(pk=assessment_id).first() if assessment_id else None
     consent = None
     if measure == choices.Measure.VOLUNTARY_RETURN:
         consent_id = chosen_consent_id(person_id=person.pk, destination=destination)

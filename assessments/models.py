@@ -421,12 +421,6 @@ class Evidence(TimeStamped):
     def __str__(self) -> str:
         return self.title
 
-    def visible_to(self, user) -> bool:
-        """Restricted evidence: the assessor, supervisors of the person's team and administrators only.
-
-        The Python twin of `Evidence.objects.visible_to(user)` (scope is the caller's business here)."""
-        return not self.restricted or may_see_restricted(user, self.assessment)
-
 
 class MedicalConsistency(models.Model):
     """Istanbul Protocol: how consistent one physical or psychological finding is with the alleged torture."""

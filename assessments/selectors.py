@@ -53,7 +53,7 @@ def assessment_for_user(*, user, pk: int) -> Assessment:
 
 def visible_evidence(assessment: Assessment, user) -> list[Evidence]:
     """The assessment's evidence the user may see (restricted items only for the assessor, team supervisors
-    and administrators), from the prefetched rows."""
+    and administrators), from the prefetched rows: the Python twin of `Evidence.objects.visible_to(user)`."""
     may_see = may_see_restricted(user, assessment)
     return [e for e in assessment.evidence.all() if may_see or not e.restricted]
 

@@ -414,7 +414,7 @@ def flag_raise(request, person_pk: int):
 @permission_required("assessments.resolve_flag", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def flag_resolve(request, pk: int):
-    flag = get_object_or_404(Flag.objects.visible_to(request.user).select_related("person"), pk=pk)
+    flag = get_object_or_404(Flag.objects.visible_to(request.user).select_related("person", "raised_by", "resolved_by"), pk=pk)
     form = FlagResolveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

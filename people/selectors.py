@@ -223,6 +223,7 @@ def case_file_for(*, user, pk: int) -> CaseFile:
     if not user.has_perm("assessments.view_assessment"):
         return case
     from assessments.models import Assessment, Evidence, Finding, RemovalDecision, RemovalProposal, Review
+    from assessments.selectors import visible_evidence
 
     case.shows_assessments = True
     case.assessments = list(
@@ -237,10 +238,9 @@ def case_file_for(*, user, pk: int) -> CaseFile:
         .order_by("-created_at", "-id")
     )
     for assessment in case.assessments:
-        assessment.person = person  # Evidence.visible_to reads the owning team through it
-        items = list(assessment.evidence.all())
-        assessment.visible_evidence = [e for e in items if e.visible_to(user)]
-        case.hidden_evidence += len(items) - len(assessment.visible_evidence)
+        assessment.person = person  # who may see restricted evidence depends on the person's team
+        assessment.visible_evidence = visible_evidence(assessment, user)
+        case.hidden_evidence += len(assessment.evidence.all()) - len(assessment.visible_evidence)
     case.proposals = list(RemovalProposal.objects.filter(person=person).select_related("recorded_by").order_by("-created_at", "-id"))
     case.decisions = list(
         RemovalDecision.objects.filter(person=person).select_related("decided_by", "assessment").order_by("-decided_on", "-id")

@@ -278,7 +278,9 @@ def test_restricted_evidence_rule_is_one_rule_for_queries_objects_and_downloads(
     assert Evidence.objects.visible_to(user).filter(pk=restricted.pk).exists() is expected
     in_scope = user.teams.filter(pk=restricted.assessment.person.owning_team_id).exists() or role == "administrator"
     if in_scope:
-        assert restricted.visible_to(user) is expected
+        from assessments.selectors import visible_evidence
+
+        assert (restricted in visible_evidence(restricted.assessment, user)) is expected
     client.force_login(user)
     response = client.get(reverse("evidence_download", args=[restricted.pk]))
     assert response.status_code == (200 if expected else 404)
