@@ -21,6 +21,12 @@ class Missing:
         return self.message
 
 
+# A finding of these outcomes needs written reasons: the service refuses to save one without, and the
+# checklist lists any that reached the database another way.
+OUTCOMES_NEEDING_REASONS = (choices.Outcome.REAL_RISK, choices.Outcome.INSUFFICIENT)
+FINDING_NEEDS_REASONS = "Write the reasons for this finding."
+
+
 def _load(assessment: Assessment) -> Assessment:
     """Everything the check reads, in a fixed number of queries."""
     return (
@@ -61,7 +67,7 @@ def assessment_missing(assessment: Assessment, *, risk_types: list[RiskType] | N
     for (country, _), finding in findings.items():
         if country not in a.route:
             continue
-        if finding.outcome in (choices.Outcome.REAL_RISK, choices.Outcome.INSUFFICIENT) and not finding.reasons.strip():
+        if finding.outcome in OUTCOMES_NEEDING_REASONS and not finding.reasons.strip():
             missing.append(
                 Missing(
                     "finding_without_reasons",

@@ -164,12 +164,6 @@ class FindingForm(CrispyMixin, forms.ModelForm):
             for name in ("charges_or_sentence", "sentenced_in_absentia"):
                 self.fields.pop(name)
 
-    def clean(self):
-        data = super().clean()
-        if data.get("outcome") in (choices.Outcome.REAL_RISK, choices.Outcome.INSUFFICIENT) and not (data.get("reasons") or "").strip():
-            self.add_error("reasons", "Write the reasons for this finding.")
-        return data
-
 
 class AssuranceForm(CrispyMixin, forms.ModelForm):
     class Meta:

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django_countries import countries
 
 from assessments import choices, flag_rules
-from assessments.completeness import Missing, assessment_missing
+from assessments.completeness import FINDING_NEEDS_REASONS, OUTCOMES_NEEDING_REASONS, Missing, assessment_missing
 from assessments.gate import GateAnswer, removal_gate
 from assessments.models import (
     Assessment,
@@ -359,6 +359,8 @@ def finding_save(
         for field in FINDING_FIELDS:
             if field in data:
                 setattr(finding, field, data[field])
+        if finding.outcome in OUTCOMES_NEEDING_REASONS and not (finding.reasons or "").strip():
+            raise ValidationError({"reasons": FINDING_NEEDS_REASONS}, code="reasons_required")
         save_validated(finding)
         if indicators is not None:
             finding.indicators.set(indicators)

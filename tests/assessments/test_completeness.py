@@ -40,7 +40,14 @@ def test_a_reason_for_no_interview_replaces_the_interview(person, caseworker):
 def test_real_risk_or_insufficient_information_without_reasons_is_listed(person, caseworker):
     assessment = builders.fill(builders.start(assessor=caseworker, person=person), assessor=caseworker)
     torture = RiskType.objects.get(code="torture")
-    services.finding_save(actor=caseworker, assessment=assessment, country="IR", risk_type=torture, data={"outcome": "real_risk", "reasons": ""})
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        services.finding_save(actor=caseworker, assessment=assessment, country="IR", risk_type=torture, data={"outcome": "real_risk", "reasons": ""})
+    assert refused.value.message_dict["reasons"] == ["Write the reasons for this finding."]
+    # One that reached the database another way (an older version, a repair by SQL) is still listed.
+    services.finding_save(actor=caseworker, assessment=assessment, country="IR", risk_type=torture, data={"outcome": "real_risk", "reasons": "x"})
+    assessment.findings.filter(country="IR", risk_type=torture).update(reasons="")
     missing = assessment_missing(assessment)
     assert [m.message for m in missing if m.code == "finding_without_reasons"] == [
         "Iran – Torture: a finding of “real risk” needs written reasons."
