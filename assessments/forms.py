@@ -5,30 +5,25 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model
 from django.forms import formset_factory
-from django_countries import countries
 
 from assessments import choices, services
 from assessments.models import Assurance, Evidence, Finding, Indicator, Interview, VoluntaryReturnConsent
-from core.widgets import FastSelect
+from core.countries import country_name
+from core.widgets import CountryChoiceField
 from people.forms import CrispyMixin, DateInput
 
 MAX_TRANSIT_FIELDS = services.MAX_TRANSIT_COUNTRIES
 
 
-def _country_choices(blank_label: str) -> list[tuple[str, str]]:
-    return [("", blank_label), *[(code, name) for code, name in countries]]
-
-
 class RouteFormMixin(forms.Form):
     """Destination and up to MAX_TRANSIT_FIELDS transit countries, in order of travel."""
 
-    destination = forms.ChoiceField(label="Destination country", choices=(), widget=FastSelect)
+    destination = CountryChoiceField(label="Destination country", blank_label="Choose the destination")
 
     def add_route_fields(self) -> None:
-        self.fields["destination"].choices = _country_choices("Choose the destination")
         for i in range(1, MAX_TRANSIT_FIELDS + 1):
-            self.fields[f"transit_{i}"] = forms.ChoiceField(
-                label=f"Transit country {i}", required=False, choices=_country_choices("None"), widget=FastSelect,
+            self.fields[f"transit_{i}"] = CountryChoiceField(
+                label=f"Transit country {i}", required=False, blank_label="None",
                 help_text="In order of travel, before the destination." if i == 1 else "",
             )
 
@@ -184,7 +179,7 @@ class AssuranceForm(CrispyMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.setup_helper()
         if assessment is not None:
-            self.fields["country"].choices = [(c, countries.name(c)) for c in assessment.route]
+            self.fields["country"].choices = [(c, country_name(c)) for c in assessment.route]
 
 
 class ConclusionForm(CrispyMixin, forms.Form):
@@ -252,7 +247,7 @@ class FlagResolveForm(CrispyMixin, forms.Form):
 
 
 class ConsentForm(CrispyMixin, forms.ModelForm):
-    destination = forms.ChoiceField(label="Country of return", choices=(), widget=FastSelect)
+    destination = CountryChoiceField(label="Country of return", blank_label="Choose the country")
 
     class Meta:
         model = VoluntaryReturnConsent
@@ -261,7 +256,6 @@ class ConsentForm(CrispyMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["destination"].choices = _country_choices("Choose the country")
         self.order_fields(["destination"])
         self.setup_helper()
 

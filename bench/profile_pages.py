@@ -34,7 +34,10 @@ def main(argv: list[str]) -> None:
     from common import fresh_database
 
     fresh_database(args.database, keep=True)
+    from django.core.management import call_command
     from django.test import Client
+
+    call_command("collectstatic", interactive=False, verbosity=0)  # production storage needs the manifest
     from pyinstrument import Profiler
 
     from pages_bench import pages, sessions
