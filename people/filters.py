@@ -12,7 +12,7 @@ class PersonFilter(django_filters.FilterSet):
         label="Name or number", method="filter_q", help_text="Any script or spelling, registration or document number."
     )
     camp = django_filters.ModelChoiceFilter(
-        label="Camp", queryset=Camp.objects.order_by("name"), method="filter_camp", widget=FastSelect
+        label="Camp", queryset=Camp.objects.order_by("name").only("id", "name"), method="filter_camp", widget=FastSelect
     )
     status = django_filters.ChoiceFilter(
         label="Current legal status", choices=LegalStatusKind.choices, method="filter_status", widget=FastSelect
@@ -28,10 +28,12 @@ class PersonFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # The menus show a name only: their choices are built without the other columns.
         teams = Team.objects.visible_to(user)
-        self.filters["team"].queryset = teams
+        self.filters["team"].queryset = teams.only("id", "name")
         self.filters["caseworker"].queryset = (
             get_user_model().objects.filter(is_active=True, teams__in=teams).distinct().order_by("username")
+            .only("id", "username", "first_name", "last_name")
         )
         self.form.fields["caseworker"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
         self.form.fields["q"].widget = forms.TextInput(attrs={"type": "search", "autocomplete": "off"})

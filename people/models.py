@@ -11,9 +11,9 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Count, F, Func, Q
 from django.db.models.functions import Greatest, Least
-from django.urls import reverse
 from django_countries.fields import CountryField
 
+from core.links import record_url
 from core.models import TimeStamped
 from people import choices
 from people.scoping import visible_team_ids
@@ -103,7 +103,7 @@ class Camp(TimeStamped):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("people:camp_detail", args=[self.pk])
+        return record_url("people:camp_detail", self.pk)
 
     @staticmethod
     def occupancy_percent(population: int, capacity: int) -> int:
@@ -289,7 +289,7 @@ class Person(TimeStamped):
         return f"{self.full_name_latin} ({self.reference})"
 
     def get_absolute_url(self) -> str:
-        return reverse("people:person_detail", args=[self.pk])
+        return record_url("people:person_detail", self.pk)
 
     @property
     def reference(self) -> str:
@@ -667,7 +667,7 @@ class ImportJob(TimeStamped):
         return f"Import {self.pk}: {self.file_label}"
 
     def get_absolute_url(self) -> str:
-        return reverse("people:import_detail", args=[self.pk])
+        return record_url("people:import_detail", self.pk)
 
     @property
     def is_running(self) -> bool:

@@ -1,6 +1,13 @@
+import datetime
+from functools import lru_cache
+
 from django import template
 from django.template.defaultfilters import pluralize
-from django.utils.html import format_html
+from django.utils import formats
+from django.utils.translation import get_language
+
+from core.links import record_url as _record_url
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -12,6 +19,29 @@ def user_display(user, empty: str = "Unassigned") -> str:
     if user is None:
         return empty
     return user.get_full_name() or user.get_username()
+
+
+@lru_cache(maxsize=4096)
+def _day(value: datetime.date, short: bool, language: str | None) -> str:
+    return formats.date_format(value, "SHORT_DATE_FORMAT" if short else "DATE_FORMAT")
+
+
+@register.filter(expects_localtime=True)
+def day(value, length: str = "") -> str:
+    """A date (or a moment's local date) as the app writes dates: "8 November 2026", or with "short" "8 Nov
+    2026". Each distinct day is formatted once: lists show hundreds of dates, and Django's date formatting
+    parses the format string anew each time."""
+    if not value:
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    return _day(value, length == "short", get_language())
+
+
+@register.filter
+def record_url(pk, name: str) -> str:
+    """`{% url name pk %}` for rows of a list: `{{ f.pk|record_url:"assessments:flag_resolve" }}`."""
+    return _record_url(name, pk)
 
 
 # Badges used in long lists: rendered in Python (an {% include %} per row was a large share of the
@@ -55,3 +85,28 @@ def severity_badge(flag):
 def outcome_badge(outcome):
     css, label = _OUTCOME_BADGE.get(outcome, ("text-bg-light border", "Not assessed"))
     return format_html('<span class="badge {}">{}</span>', css, label)
+
+
+# Rows of the person list (and search results, camp residents): written in Python, as the badges are. In
+# templates each row looked up a dozen variables and ran three inner loops, most of the list page's time.
+_NOT_RECORDED = mark_safe('<span class="text-body-secondary">Not recorded</span>')
+_NO_STATUS = mark_safe('<span class="text-body-secondary">None recorded</span>')
+_EXACT = mark_safe('<td><span class="badge text-bg-success">exact number</span></td>')
+
+
+@register.filter
+def person_row(person, show_match=False):
+    """The cells of one person's row in `people/_person_rows.html` (a list-ready person: `with_list_data`)."""
+    match = ""
+    if show_match:
+        match = _EXACT if person.match_exact else format_html("<td>{}%</td>", person.match_percent)
+    residences = [r.where for r in person.open_residences]
+    statuses = [s.get_kind_display() for s in person.current_statuses]
+    return format_html(
+        '{}<td>{}</td><td><a href="{}">{}</a></td><td dir="auto" lang="{}">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>',
+        match, person.reference, person.get_absolute_url(), person.full_name_latin, person.original_script or "und",
+        person.full_name_original, person.birth_date_display, person.nationality_display,
+        mark_safe("".join(conditional_escape(r) for r in residences)) if residences else _NOT_RECORDED,
+        mark_safe("; ".join(conditional_escape(s) for s in statuses)) if statuses else _NO_STATUS,
+        user_display(person.assigned_caseworker),
+    )

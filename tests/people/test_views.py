@@ -247,3 +247,30 @@ def test_login_page_and_redirect_for_anonymous(client):
 def test_home_greets_each_role(client, request, role, greeting):
     client.force_login(request.getfixturevalue(role))
     assert greeting in client.get(reverse("home")).content.decode()
+
+
+@pytest.mark.django_db
+def test_list_row_shows_each_column_and_escapes_what_was_typed(client, caseworker, team):
+    from tests.factories import LegalStatusFactory
+
+    camp = CampFactory(name="Camp <b>Fictional</b> & Co")
+    person = PersonFactory(
+        owning_team=team, assigned_caseworker=caseworker, full_name_latin="Fictional <script>x()</script> Rezaei",
+        full_name_original="رضایی <i>", original_script="fa", nationality="IR", stateless=False,
+        birth_date=D(1980, 1, 1), birth_date_precision="year",
+    )
+    ResidenceFactory(person=person, camp=camp)
+    LegalStatusFactory(person=person, kind="refugee")
+    LegalStatusFactory(person=person, kind="asylum_seeker")
+    plain = PersonFactory(owning_team=team, full_name_latin="Fictional Zz Plain")
+    client.force_login(caseworker)
+    body = client.get(reverse("people:person_list")).content.decode()
+    assert "<script>x()</script>" not in body and "Fictional &lt;script&gt;x()&lt;/script&gt; Rezaei" in body
+    assert f'<a href="{reverse("people:person_detail", args=[person.pk])}">' in body
+    assert '<td dir="auto" lang="fa">رضایی &lt;i&gt;</td>' in body
+    assert "<td>1980 (year only)</td><td>Iran</td><td>Camp &lt;b&gt;Fictional&lt;/b&gt; &amp; Co</td>" in body
+    assert ("Recognised refugee; Asylum seeker (claim pending)" in body
+            or "Asylum seeker (claim pending); Recognised refugee" in body)
+    assert f"<td>{caseworker.get_full_name() or caseworker.username}</td>" in body
+    plain_row = body.split(plain.reference, 1)[1].split("</tr>", 1)[0]
+    assert "Not recorded" in plain_row and "None recorded" in plain_row and "<td>Unassigned</td>" in plain_row
