@@ -296,20 +296,16 @@ def dashboard(*, user, today: datetime.date) -> dict:
     per scope and date until a service writes something (in this process) or for a minute at most (a write
     seen by another server process, or made outside the services).
     """
-    from django.core.cache import cache
     from django.utils import timezone
 
-    from core.services import data_generation
+    from core.services import cached_until_write
 
     ids = supervised_team_ids(user)
-    scope = "all" if ids is None else ",".join(map(str, sorted(ids)))
-    key = f"dashboard:{data_generation()}:{today.isoformat()}:{scope}"
-    data = cache.get(key)
-    if data is None:
-        data = _dashboard_counts(ids=ids, today=today)
-        data["as_of"] = timezone.now()
-        cache.set(key, data, DASHBOARD_CACHE_SECONDS)
-    return data
+
+    def compute() -> dict:
+        return {**_dashboard_counts(ids=ids, today=today), "as_of": timezone.now()}
+
+    return cached_until_write(f"dashboard:{today.isoformat()}", ids, compute, seconds=DASHBOARD_CACHE_SECONDS)
 
 
 def _dashboard_counts(*, ids, today: datetime.date) -> dict:

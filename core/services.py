@@ -23,6 +23,21 @@ def data_generation() -> int:
     return cache.get_or_set(DATA_GENERATION_KEY, 0, None)
 
 
+def cached_until_write(name: str, team_ids, compute, *, seconds: int = 60):
+    """`compute()`, kept per scope (`team_ids`, None for every team) until a service commits a write in this
+    process, and for `seconds` at most (a write seen by another server process, or made outside the
+    services). Only for what holds no personal data and is the same for everyone with the same scope."""
+    from django.core.cache import cache
+
+    scope = "all" if team_ids is None else ",".join(map(str, sorted(team_ids)))
+    key = f"{name}:{data_generation()}:{scope}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, seconds)
+    return value
+
+
 def _bump_data_generation() -> None:
     from django.core.cache import cache
 

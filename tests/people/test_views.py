@@ -274,3 +274,29 @@ def test_list_row_shows_each_column_and_escapes_what_was_typed(client, caseworke
     assert f"<td>{caseworker.get_full_name() or caseworker.username}</td>" in body
     plain_row = body.split(plain.reference, 1)[1].split("</tr>", 1)[0]
     assert "Not recorded" in plain_row and "None recorded" in plain_row and "<td>Unassigned</td>" in plain_row
+
+
+@pytest.mark.django_db
+def test_filter_menus_are_scoped_and_show_a_new_camp_after_it_is_saved(
+    client, caseworker, other_caseworker, administrator, django_capture_on_commit_callbacks
+):
+    from people import services
+
+    def menu(user, name):
+        client.force_login(user)
+        body = client.get(reverse("people:person_list")).content.decode()
+        return body.split(f'name="{name}"', 1)[1].split("</select>", 1)[0]
+
+    mine, theirs = (f'value="{u.pk}">{u.get_full_name()}</option>' for u in (caseworker, other_caseworker))
+    # The administrator's menus are drawn (and kept) first; a caseworker's are their own scope's.
+    assert mine in menu(administrator, "caseworker") and theirs in menu(administrator, "caseworker")
+    assert mine in menu(caseworker, "caseworker") and theirs not in menu(caseworker, "caseworker")
+    assert "Field Team B" not in menu(caseworker, "team")
+    assert "Fictional New Camp" not in menu(caseworker, "camp")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.camp_create(actor=administrator, data={"name": "Fictional New Camp", "country": "IQ", "capacity": 10})
+    assert "Fictional New Camp" in menu(caseworker, "camp")
+    # A choice outside the scope is refused by the filter, whatever a menu showed.
+    client.force_login(caseworker)
+    response = client.get(reverse("people:person_list"), {"caseworker": other_caseworker.pk})
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
