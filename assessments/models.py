@@ -75,6 +75,27 @@ class ScopedQuerySet(models.QuerySet):
         return self if ids is None else self.filter(**{f"{self.person_path}owning_team_id__in": ids})
 
 
+class CopiedScopeQuerySet(ScopedQuerySet):
+    """The same rule, on the copy of the person's team that the row carries (see `ScopeCopy`)."""
+
+    def visible_to(self, user):
+        ids = visible_team_ids(user)
+        return self if ids is None else self.filter(scope_team_id__in=ids)
+
+
+class ScopeCopy(models.Model):
+    """The person's owning team and assigned caseworker, copied onto the row by database triggers on every
+    insert and update of the row and on every change of the person (migration 0006), whoever writes: the
+    pages that rank a user's caseload (My work, the review queue) filter and order through one index on them
+    instead of joining every person of the caseload."""
+
+    scope_team_id = models.BigIntegerField(null=True, editable=False)
+    scope_caseworker_id = models.BigIntegerField(null=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Taxonomy
 
@@ -134,12 +155,12 @@ class FlagRule(TimeStamped):
 # Proposals
 
 
-class RemovalProposalQuerySet(ScopedQuerySet):
+class RemovalProposalQuerySet(CopiedScopeQuerySet):
     def open(self):
         return self.filter(status=choices.ProposalStatus.OPEN)
 
 
-class RemovalProposal(RouteMixin, TimeStamped):
+class RemovalProposal(RouteMixin, ScopeCopy, TimeStamped):
     """A proposed removal of a person on a route. It opens the need for an assessment of that route."""
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="removal_proposals")
@@ -154,7 +175,10 @@ class RemovalProposal(RouteMixin, TimeStamped):
 
     class Meta:
         ordering = ["planned_date", "-id"]
-        indexes = [models.Index(fields=["status", "planned_date"], name="proposal_status_date")]
+        indexes = [
+            models.Index(fields=["status", "planned_date"], name="proposal_status_date"),
+            models.Index(fields=["scope_caseworker_id", "planned_date"], condition=Q(status="open"), name="proposal_open_caseworker_date"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_measure_display()} to {self.route_display}"
@@ -164,7 +188,7 @@ class RemovalProposal(RouteMixin, TimeStamped):
 # Assessments
 
 
-class AssessmentQuerySet(ScopedQuerySet):
+class AssessmentQuerySet(CopiedScopeQuerySet):
     def approved(self):
         return self.filter(status=choices.AssessmentStatus.APPROVED)
 
@@ -182,10 +206,10 @@ class AssessmentQuerySet(ScopedQuerySet):
         queryset = self.filter(status=choices.AssessmentStatus.SUBMITTED).exclude(assessor=user)
         if ids is None:
             return queryset
-        return queryset.filter(person_id__in=Person.objects.filter(owning_team_id__in=ids).values("pk"))
+        return queryset.filter(scope_team_id__in=ids)
 
 
-class Assessment(RouteMixin, TimeStamped):
+class Assessment(RouteMixin, ScopeCopy, TimeStamped):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="assessments")
     proposal = models.ForeignKey(
         RemovalProposal, on_delete=models.PROTECT, null=True, blank=True, related_name="assessments"
@@ -212,6 +236,8 @@ class Assessment(RouteMixin, TimeStamped):
     status_reason = models.CharField(
         max_length=300, blank=True, editable=False, help_text="Why the assessment was last reopened or withdrawn."
     )
+    # The proposal's planned date, copied by the same triggers: the lists order by urgency through an index.
+    proposal_planned_date = models.DateField(null=True, editable=False)
 
     objects = AssessmentQuerySet.as_manager()
 
@@ -225,6 +251,11 @@ class Assessment(RouteMixin, TimeStamped):
             models.Index(fields=["person", "status"], name="assessment_person_status"),
             models.Index(fields=["status", "submitted_at"], name="assessment_status_submitted"),
             models.Index(fields=["assessor", "status"], name="assessment_assessor_status"),
+            models.Index(fields=["assessor", "status", "proposal_planned_date", "created_at"], name="assessment_assessor_urgency"),
+            models.Index(
+                fields=["scope_team_id", "proposal_planned_date", "submitted_at", "id"], condition=Q(status="submitted"),
+                name="assessment_submitted_urgency",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -528,12 +559,12 @@ class Review(models.Model):
 # Flags
 
 
-class FlagQuerySet(ScopedQuerySet):
+class FlagQuerySet(CopiedScopeQuerySet):
     def open(self):
         return self.filter(resolved_at__isnull=True)
 
 
-class Flag(models.Model):
+class Flag(ScopeCopy):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="flags")
     assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, null=True, blank=True, related_name="flags")
     rule = models.CharField(max_length=32, choices=choices.FlagRuleCode.choices, blank=True, help_text="Empty if raised by hand.")
@@ -553,7 +584,18 @@ class Flag(models.Model):
     class Meta:
         ordering = ["-severity", "raised_at"]
         permissions = [("resolve_flag", "Can resolve flags")]
-        indexes = [models.Index(fields=["person"], condition=Q(resolved_at__isnull=True), name="flag_open_person")]
+        indexes = [
+            models.Index(fields=["person"], condition=Q(resolved_at__isnull=True), name="flag_open_person"),
+            # Open flags, most urgent first (FLAG_URGENCY), per caseworker and per team.
+            models.Index(
+                "scope_caseworker_id", F("blocks_removal").desc(), F("severity").desc(), "raised_at", "id",
+                condition=Q(resolved_at__isnull=True), name="flag_open_caseworker_urgency",
+            ),
+            models.Index(
+                "scope_team_id", F("blocks_removal").desc(), F("severity").desc(), "raised_at", "id",
+                condition=Q(resolved_at__isnull=True), name="flag_open_team_urgency",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(resolved_at__isnull=True, resolved_by__isnull=True, resolution_note="")

@@ -114,6 +114,7 @@ def with_days_left(assessments, today: datetime.date) -> list[Assessment]:
     return assessments
 
 
+FLAG_URGENCY = ("-blocks_removal", "-severity", "raised_at", "id")  # as the flag indexes are ordered
 WORK_LIST_LIMIT = 25  # per section of "My work": the most urgent first; full lists are a link away
 
 
@@ -121,11 +122,12 @@ def my_work(*, user, today: datetime.date) -> dict:
     """What a caseworker has to do, most urgent first, in a fixed number of small indexed queries."""
     limit = WORK_LIST_LIMIT
     assigned = Person.objects.visible_to(user).filter(assigned_caseworker=user)
-    assigned_ids = assigned.values("pk")
     mine = Assessment.objects.visible_to(user).filter(assessor=user)
-    by_urgency = (F("proposal__planned_date").asc(nulls_last=True), "created_at")
+    # Urgency through the copies the rows carry (ScopeCopy): the planned date on the assessment, the person's
+    # caseworker on proposals and flags; each list is an index walk, whatever the size of the caseload.
+    by_urgency = (F("proposal_planned_date").asc(nulls_last=True), "created_at")
     shown = (  # what the rows show: the assessment's route and status, the person's name, the planned date
-        "id", "status", "destination", "transit_countries", "created_at", "person_id", "proposal_id",
+        "id", "status", "destination", "transit_countries", "created_at", "person_id", "proposal_id", "proposal_planned_date",
         "person__id", "person__full_name_latin", "proposal__id", "proposal__planned_date",
     )
     in_progress = list(
@@ -141,19 +143,18 @@ def my_work(*, user, today: datetime.date) -> dict:
     with_days_left(in_progress + returned, today)
     # Open flags on my people or my assessments: the most urgent of each kind, merged (an OR of the two would
     # scan every open flag).
-    flag_order = ("-blocks_removal", "-severity", "raised_at", "id")
     open_flags_qs = Flag.objects.visible_to(user).open().select_related("person").only(
         "id", "reason", "severity", "blocks_removal", "raised_at", "person_id", "person__id", "person__full_name_latin"
     )
     candidates = {
         f.pk: f
-        for part in (open_flags_qs.filter(person_id__in=assigned_ids), open_flags_qs.filter(assessment_id__in=mine.values("pk")))
-        for f in part.order_by(*flag_order)[:limit]
+        for part in (open_flags_qs.filter(scope_caseworker_id=user.pk), open_flags_qs.filter(assessment_id__in=mine.values("pk")))
+        for f in part.order_by(*FLAG_URGENCY)[:limit]
     }
     flags = sorted(candidates.values(), key=lambda f: (not f.blocks_removal, -f.severity, f.raised_at, f.pk))[:limit]
+    my_open_proposals = RemovalProposal.objects.visible_to(user).open().filter(scope_caseworker_id=user.pk)
     proposals_without_assessment = list(
-        RemovalProposal.objects.open()
-        .filter(person_id__in=assigned_ids)
+        my_open_proposals
         .exclude(Exists(Assessment.objects.filter(proposal=OuterRef("pk")).exclude(status__in=["withdrawn", "superseded"])))
         .select_related("person")
         .only("id", "measure", "destination", "transit_countries", "planned_date", "person_id", "person__id", "person__full_name_latin")
@@ -164,7 +165,7 @@ def my_work(*, user, today: datetime.date) -> dict:
     # People by their nearest open removal: ranked from the (small) proposals table, then filled up with the
     # others by name, so the page never aggregates over the whole caseload.
     nearest = list(
-        RemovalProposal.objects.open().filter(person_id__in=assigned_ids, planned_date__isnull=False)
+        my_open_proposals.filter(planned_date__isnull=False)
         .values("person_id").annotate(next_removal=Min("planned_date")).order_by("next_removal", "person_id")[:limit]
     )
     next_removal = {row["person_id"]: row["next_removal"] for row in nearest}
@@ -198,21 +199,19 @@ def review_queue(*, user, team_id: int | None = None, kind: str = "", severity: 
         "id", "status", "destination", "transit_countries", "submitted_at", "person_id", "assessor_id", "proposal_id",
         *[f"person__{f}" for f in ("id", "full_name_latin", "owning_team_id", "owning_team__name")],
         "assessor__id", "assessor__username", "assessor__first_name", "assessor__last_name",
-        "proposal__id", "proposal__planned_date",
-    ).order_by(F("proposal__planned_date").asc(nulls_last=True), "submitted_at", "id")
+        "proposal__id", "proposal__planned_date", "proposal_planned_date",
+    ).order_by(F("proposal_planned_date").asc(nulls_last=True), "submitted_at", "id")
     flags = (
         Flag.objects.open()
         .select_related("person")
         .only("id", "reason", "severity", "blocks_removal", "raised_at", "person_id", "person__id", "person__full_name_latin")
-        .order_by("-blocks_removal", "-severity", "raised_at", "id")
+        .order_by(*FLAG_URGENCY)
     )
     if ids is not None:
-        # Scope through the (covering) index of the people of these teams, not a join on every person row.
-        team_people = Person.objects.filter(owning_team_id__in=ids).values("pk")
-        flags = flags.filter(person_id__in=team_people)
+        flags = flags.filter(scope_team_id__in=ids)
     if team_id:
-        assessments = assessments.filter(person__owning_team_id=team_id)
-        flags = flags.filter(person__owning_team_id=team_id)
+        assessments = assessments.filter(scope_team_id=team_id)
+        flags = flags.filter(scope_team_id=team_id)
     if severity:
         flags = flags.filter(severity__gte=severity)
     if kind == "assessments":

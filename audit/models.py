@@ -27,7 +27,11 @@ from people import models as p
 
 # Columns that change on every save or only mirror other columns; leaving them out means a save that
 # changes nothing else writes no event.
-NOISE = ("updated_at", "search_text", "search_words", "name_keys")  # derived columns, recomputed from the names
+NOISE = (
+    "updated_at",
+    "search_text", "search_words", "name_keys",  # derived columns, recomputed from the names
+    "scope_team_id", "scope_caseworker_id", "proposal_planned_date",  # copies of other rows, kept by triggers
+)
 
 
 def _trackers():

@@ -14,6 +14,7 @@ found no risk, at most one open residence). Progress and rows per second are pri
 from __future__ import annotations
 
 import argparse
+import importlib
 import datetime
 import random
 import sys
@@ -284,6 +285,9 @@ def seed(persons: int, *, progress=print) -> dict:
         for model, rows in ((am.RemovalProposal, proposals), (am.Assessment, assessments), (am.Interview, interviews), (am.Evidence, evidence),
                             (am.Finding, findings), (am.Review, reviews), (am.Flag, flags), (am.RemovalDecision, decisions)):
             copier.copy(model, rows)
+        # The copies of each person's team and caseworker that the triggers keep (skipped in this mode), set
+        # by the migration's own statement.
+        cursor.execute(importlib.import_module("assessments.migrations.0006_scope_copies").BACKFILL)
         progress(f"  workflow: {len(assessments):,} assessments, {len(findings):,} findings, {len(flags):,} flags in {time.perf_counter() - t0:.1f} s")
 
         cursor.execute("SET session_replication_role = origin")
