@@ -27,8 +27,15 @@ OUTCOMES_NEEDING_REASONS = (choices.Outcome.REAL_RISK, choices.Outcome.INSUFFICI
 FINDING_NEEDS_REASONS = "Write the reasons for this finding."
 
 
-def _load(assessment: Assessment) -> Assessment:
-    """Everything the check reads, in a fixed number of queries."""
+PRELOADED = ("interviews", "assurances", "findings")
+
+
+def _load(assessment: Assessment, *, reuse: bool) -> Assessment:
+    """Everything the check reads, in a fixed number of queries; with `reuse`, what the caller has already
+    prefetched (a page showing the assessment it just loaded; services check a fresh, locked copy)."""
+    cache = getattr(assessment, "_prefetched_objects_cache", {})
+    if reuse and all(name in cache for name in PRELOADED):
+        return assessment
     return (
         Assessment.objects.select_related("person")
         .prefetch_related(
@@ -40,9 +47,9 @@ def _load(assessment: Assessment) -> Assessment:
     )
 
 
-def assessment_missing(assessment: Assessment, *, risk_types: list[RiskType] | None = None) -> list[Missing]:
+def assessment_missing(assessment: Assessment, *, risk_types: list[RiskType] | None = None, reuse: bool = False) -> list[Missing]:
     """Every missing element of `assessment`, in the order of the editor's sections."""
-    a = _load(assessment)
+    a = _load(assessment, reuse=reuse)
     risk_types = risk_types if risk_types is not None else list(RiskType.objects.filter(is_active=True))
     missing: list[Missing] = []
 

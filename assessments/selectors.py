@@ -39,7 +39,8 @@ def assessment_for_user(*, user, pk: int) -> Assessment:
         .prefetch_related(
             Prefetch("interviews", queryset=Interview.objects.select_related("interviewer")),
             Prefetch("evidence", queryset=Evidence.objects.select_related("added_by").prefetch_related("consistencies")),
-            Prefetch("findings", queryset=Finding.objects.select_related("risk_type").prefetch_related("indicators", "evidence")),
+            # A finding's indicators and evidence are shown only on its own page (two more queries there).
+            Prefetch("findings", queryset=Finding.objects.select_related("risk_type")),
             "assurances",
             Prefetch("reviews", queryset=Review.objects.select_related("reviewer")),
         )
