@@ -310,8 +310,9 @@ def dashboard(*, user, today: datetime.date) -> dict:
 
 def _dashboard_counts(*, ids, today: datetime.date) -> dict:
 
-    def scoped(queryset: QuerySet, path: str = "person__") -> QuerySet:
-        return queryset if ids is None else queryset.filter(**{f"{path}owning_team_id__in": ids})
+    def scoped(queryset: QuerySet, column: str = "scope_team_id") -> QuerySet:
+        """Rows of the teams in `ids`; proposals, assessments and flags through their copy of the team."""
+        return queryset if ids is None else queryset.filter(**{f"{column}__in": ids})
 
     by_status = dict(
         scoped(Assessment.objects.all()).values_list("status").annotate(n=Count("id")).values_list("status", "n")
@@ -319,9 +320,9 @@ def _dashboard_counts(*, ids, today: datetime.date) -> dict:
     status_rows = [(label, by_status.get(value, 0)) for value, label in choices.AssessmentStatus.choices]
 
     # Open removal proposals without an approved, current assessment (chosen exactly as the gate chooses it),
-    # by how soon the removal is planned.
+    # by how soon the removal is planned: overdue or within 30 days (the gate is asked for those only).
     pending = (
-        scoped(RemovalProposal.objects.open().filter(planned_date__isnull=False))
+        scoped(RemovalProposal.objects.open().filter(planned_date__lte=today + datetime.timedelta(days=30)))
         .annotate(chosen=gate_assessment_expression())
         .exclude(Exists(Assessment.objects.filter(pk=OuterRef("chosen"), status=choices.AssessmentStatus.APPROVED, valid_until__gte=today)))
     )
@@ -345,13 +346,13 @@ def _dashboard_counts(*, ids, today: datetime.date) -> dict:
         Finding.objects.filter(outcome=choices.Outcome.REAL_RISK).exclude(
             assessment__status__in=[choices.AssessmentStatus.SUPERSEDED, choices.AssessmentStatus.WITHDRAWN]
         ),
-        "assessment__person__",
+        "assessment__scope_team_id",
     )
     risk_by_type = list(current_findings.values_list("risk_type__name").annotate(n=Count("id")).order_by("-n", "risk_type__name"))
     risk_by_country = [
         (country_name(code), n) for code, n in current_findings.values_list("country").annotate(n=Count("id")).order_by("-n", "country")
     ]
-    decided = dict(scoped(RemovalDecision.objects.all()).values_list("outcome").annotate(n=Count("id")).values_list("outcome", "n"))
+    decided = dict(scoped(RemovalDecision.objects.all(), "person__owning_team_id").values_list("outcome").annotate(n=Count("id")).values_list("outcome", "n"))
     decision_rows = [(label, decided.get(value, 0)) for value, label in choices.DecisionOutcome.choices]
     return {
         "status_rows": status_rows,

@@ -18,6 +18,7 @@ import os
 import secrets
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -166,7 +167,7 @@ def drive(page: Page, cookie: str, *, seconds: int, connections: int) -> dict:
     return json.loads(line)
 
 
-def run(*, persons: int, database: str, reuse: bool, seconds: int, connections: int, workers: int) -> list[Result]:
+def run(*, persons: int, database: str, reuse: bool, seconds: int, connections: int, workers: int, rounds: int = 3) -> list[Result]:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install -y wrk")
     os.environ["BENCH_REFERENCE_VIEWS"] = "1"  # before Django reads its settings: the in-process query counts need it
@@ -186,24 +187,35 @@ def run(*, persons: int, database: str, reuse: bool, seconds: int, connections: 
     counts = {p.name: queries_per_request(p, cookies[p.user]) for p in page_list}
     server = start_server(env, workers)
     results = []
+    samples: dict[str, list[dict]] = {p.name: [] for p in page_list}
     try:
         for page in page_list:
             check_served(page, cookies[page.user])
             drive(page, cookies[page.user], seconds=2, connections=connections)  # warm up
-            stats = drive(page, cookies[page.user], seconds=seconds, connections=connections)
-            results.append(
-                Result(page, stats["requests"] / (stats["duration_us"] / 1e6), stats["p50"] / 1000, stats["p95"] / 1000,
-                       stats["p99"] / 1000, counts[page.name], stats["errors"] + stats["non2xx"])
-            )
-            print(f"  {page.name}: {results[-1].rps:.0f} req/s, p95 {results[-1].p95:.1f} ms", flush=True)
+        # Rounds: every page is measured once per round, so a slow spell of a shared machine falls on every
+        # page alike instead of on whichever page was running; each figure is the median of the rounds.
+        for round_no in range(1, rounds + 1):
+            for page in page_list:
+                samples[page.name].append(drive(page, cookies[page.user], seconds=seconds, connections=connections))
+            print(f"  round {round_no}/{rounds} done", flush=True)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-    report(results, persons=persons, connections=connections, workers=workers, seconds=seconds)
+    for page in page_list:
+        runs = samples[page.name]
+        results.append(
+            Result(
+                page, statistics.median(r["requests"] / (r["duration_us"] / 1e6) for r in runs),
+                *(statistics.median(r[q] for r in runs) / 1000 for q in ("p50", "p95", "p99")),
+                counts[page.name], sum(r["errors"] + r["non2xx"] for r in runs),
+            )
+        )
+        print(f"  {page.name}: {results[-1].rps:.0f} req/s, p95 {results[-1].p95:.1f} ms", flush=True)
+    report(results, persons=persons, connections=connections, workers=workers, seconds=seconds, rounds=rounds)
     return results
 
 
-def report(results: list[Result], *, persons: int, connections: int, workers: int, seconds: int) -> str:
+def report(results: list[Result], *, persons: int, connections: int, workers: int, seconds: int, rounds: int = 1) -> str:
     bare = next(r for r in results if r.page.name.startswith("Bare ListView"))
     admin = next(r for r in results if r.page.name.startswith("Admin changelist"))
     first = next(r for r in results if r.page.name == "Person list, page 1")
@@ -211,7 +223,7 @@ def report(results: list[Result], *, persons: int, connections: int, workers: in
     lines = [
         f"### {persons:,} persons",
         "",
-        f"{machine()}; gunicorn {workers} sync workers, DEBUG off; wrk, {connections} connections, {seconds} s per page after a 2 s warm-up.",
+        f"{machine()}; gunicorn {workers} sync workers, DEBUG off; wrk, {connections} connections; each page {rounds} × {seconds} s in rounds after a 2 s warm-up, medians of the rounds.",
         "",
         "| page | requests/s | p50 ms | p95 ms | p99 ms | queries | × bare ListView | × admin changelist | errors |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -266,11 +278,13 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--persons", type=int, default=100_000)
     parser.add_argument("--database", default="bench_pages")
     parser.add_argument("--reuse", action="store_true", help="measure the database seeded by an earlier run")
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=5, help="per page and round")
+    parser.add_argument("--rounds", type=int, default=3, help="every page once per round; figures are medians")
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--workers", type=int, default=4)
     args = parser.parse_args(argv)
-    run(persons=args.persons, database=args.database, reuse=args.reuse, seconds=args.seconds, connections=args.connections, workers=args.workers)
+    run(persons=args.persons, database=args.database, reuse=args.reuse, seconds=args.seconds, connections=args.connections, workers=args.workers,
+        rounds=args.rounds)
 
 
 if __name__ == "__main__":

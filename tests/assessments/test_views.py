@@ -405,3 +405,26 @@ def test_dashboard_counts_are_cached_until_a_service_writes(client, caseworker, 
         services.flag_raise(actor=caseworker, person=person, reason="Fictional flag for the dashboard")
     body = client.get(url).content.decode()
     assert '<th scope="row" class="fw-normal">Other</th><td class="text-end">1</td>' in body
+
+
+@pytest.mark.django_db
+def test_dashboard_counts_removals_without_a_current_assessment_by_how_soon_they_are_planned(
+    client, caseworker, supervisor, other_caseworker, team, other_team
+):
+    today = timezone.localdate()
+    for days in (-3, 5, 10, 20, 60, 61):
+        person = PersonFactory(owning_team=team)
+        proposal = services.proposal_create(
+            actor=caseworker, person=person, measure="deportation", destination="IR", transit_countries=["TR"],
+            proposed_by="Fictional ministry", planned_date=today + datetime.timedelta(days=max(days, 1)),
+        )
+        RemovalProposal.objects.filter(pk=proposal.pk).update(planned_date=today + datetime.timedelta(days=days))
+    elsewhere = PersonFactory(owning_team=other_team)  # another team's removal: not this supervisor's chart
+    services.proposal_create(
+        actor=other_caseworker, person=elsewhere, measure="deportation", destination="IR", transit_countries=["TR"],
+        proposed_by="Fictional ministry", planned_date=today + datetime.timedelta(days=5),
+    )
+    client.force_login(supervisor)
+    body = client.get(reverse("assessments:dashboard")).content.decode()
+    for label in ("Overdue", "Within 7 days", "In 8–14 days", "In 15–30 days"):
+        assert f'<th scope="row" class="fw-normal">{label}</th><td class="text-end">1</td>' in body, label
