@@ -177,7 +177,9 @@ class RemovalProposal(RouteMixin, ScopeCopy, TimeStamped):
         ordering = ["planned_date", "-id"]
         indexes = [
             models.Index(fields=["status", "planned_date"], name="proposal_status_date"),
-            models.Index(fields=["scope_caseworker_id", "planned_date"], condition=Q(status="open"), name="proposal_open_caseworker_date"),
+            models.Index(
+                fields=["scope_caseworker_id", "planned_date", "person_id"], condition=Q(status="open"), name="proposal_open_caseworker_date"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -4,6 +4,8 @@ fixed number of queries, whatever the number of rows."""
 from __future__ import annotations
 
 import datetime
+import heapq
+import itertools
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.fields import ArrayField
@@ -131,10 +133,16 @@ def my_work(*, user, today: datetime.date) -> dict:
         "id", "status", "destination", "transit_countries", "created_at", "person_id", "proposal_id", "proposal_planned_date",
         "person__id", "person__full_name_latin", "proposal__id", "proposal__planned_date",
     )
-    in_progress = list(
-        mine.filter(status__in=[choices.AssessmentStatus.DRAFT, choices.AssessmentStatus.SUBMITTED])
-        .select_related("person", "proposal").only(*shown).order_by(*by_urgency)[:limit]
+    # Drafts and submitted ones are walked separately, each in the order of the index, and merged: an IN of
+    # the two statuses would sort every one of them.
+    in_progress = heapq.merge(
+        *(
+            mine.filter(status=status).select_related("person", "proposal").only(*shown).order_by(*by_urgency)[:limit]
+            for status in (choices.AssessmentStatus.DRAFT, choices.AssessmentStatus.SUBMITTED)
+        ),
+        key=lambda a: (a.proposal_planned_date is None, a.proposal_planned_date or today, a.created_at),
     )
+    in_progress = list(itertools.islice(in_progress, limit))
     returned = list(
         mine.filter(status=choices.AssessmentStatus.RETURNED)
         .select_related("person", "proposal").only(*shown)
@@ -149,7 +157,11 @@ def my_work(*, user, today: datetime.date) -> dict:
     )
     candidates = {
         f.pk: f
-        for part in (open_flags_qs.filter(scope_caseworker_id=user.pk), open_flags_qs.filter(assessment_id__in=mine.values("pk")))
+        for part in (
+            open_flags_qs.filter(scope_caseworker_id=user.pk),
+            # EXISTS, not IN: the flags are walked in urgency order and each one's assessment looked up.
+            open_flags_qs.filter(Exists(Assessment.objects.filter(pk=OuterRef("assessment_id"), assessor=user))),
+        )
         for f in part.order_by(*FLAG_URGENCY)[:limit]
     }
     flags = sorted(candidates.values(), key=lambda f: (not f.blocks_removal, -f.severity, f.raised_at, f.pk))[:limit]
@@ -165,10 +177,16 @@ def my_work(*, user, today: datetime.date) -> dict:
         p.days_left = _days_left(p.planned_date, today)
     # People by their nearest open removal: ranked from the (small) proposals table, then filled up with the
     # others by name, so the page never aggregates over the whole caseload.
-    nearest = list(
-        my_open_proposals.filter(planned_date__isnull=False)
-        .values("person_id").annotate(next_removal=Min("planned_date")).order_by("next_removal", "person_id")[:limit]
-    )
+    dated = my_open_proposals.filter(planned_date__isnull=False).order_by("planned_date", "person_id")
+    window = list(dated.values_list("person_id", "planned_date")[: 8 * limit])  # an index walk: few have several
+    nearest, seen = [], set()
+    for person_id, planned in window:  # each person's first row is their nearest date, in (date, person) order
+        if person_id not in seen:
+            seen.add(person_id)
+            nearest.append({"person_id": person_id, "next_removal": planned})
+    if len(nearest) < limit and len(window) == 8 * limit:  # many proposals per person: rank them all
+        nearest = list(dated.values("person_id").annotate(next_removal=Min("planned_date")).order_by("next_removal", "person_id")[:limit])
+    nearest = nearest[:limit]
     next_removal = {row["person_id"]: row["next_removal"] for row in nearest}
     people = {p.pk: p for p in assigned.filter(pk__in=list(next_removal)).only("id", "full_name_latin")}
     assigned_people = [people[pk] for pk in next_removal if pk in people]
