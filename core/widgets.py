@@ -45,6 +45,11 @@ class CountrySelect(FastSelect):
         super().__init__(attrs)
         self.blank_label = blank_label
 
+    def use_required_attribute(self, initial) -> bool:
+        # Django's Select looks at the first choice (a blank one allows `required`); listing the choices to
+        # find it would build all 265. The first option here is always the blank one.
+        return super(forms.Select, self).use_required_attribute(initial)
+
     def render(self, name, value, attrs=None, renderer=None):
         from core.countries import country_options
 
