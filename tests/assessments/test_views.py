@@ -434,3 +434,23 @@ def test_dashboard_counts_removals_without_a_current_assessment_by_how_soon_they
     body = client.get(reverse("assessments:dashboard")).content.decode()
     for label in ("Overdue", "Within 7 days", "In 8–14 days", "In 15–30 days"):
         assert f'<th scope="row" class="fw-normal">{label}</th><td class="text-end">1</td>' in body, label
+
+
+@pytest.mark.django_db
+def test_review_queue_rows_show_each_column_and_escape_what_was_typed(client, caseworker, supervisor, person):
+    proposal = services.proposal_create(
+        actor=caseworker, person=person, measure="deportation", destination="IR", transit_countries=["TR"],
+        proposed_by="Fictional ministry", planned_date=timezone.localdate() + datetime.timedelta(days=5),
+    )
+    assessment = builders.fill(builders.start(assessor=caseworker, person=person, proposal=proposal), assessor=caseworker)
+    services.assessment_submit(actor=caseworker, assessment=assessment)
+    flag = services.flag_raise(actor=caseworker, person=person, reason="Fictional <b>bold</b> & worry", severity=4)
+    client.force_login(supervisor)
+    body = client.get(reverse("assessments:review_queue")).content.decode()
+    row = body.split(f'<a href="{reverse("assessments:assessment_review", args=[assessment.pk])}">Review {assessment.reference}</a>', 1)[1]
+    row = row.split("</tr>", 1)[0]
+    assert f"{person.full_name_latin} <span" in row and f"{person.reference} · Field Team A" in row
+    assert "Türkiye → Iran" in row or "Turkey → Iran" in row
+    assert "5 days left" in row and (caseworker.get_full_name() or caseworker.username) in row
+    assert "Fictional &lt;b&gt;bold&lt;/b&gt; &amp; worry" in body and "<b>bold</b>" not in body
+    assert f'href="{reverse("assessments:flag_resolve", args=[flag.pk])}"' in body
