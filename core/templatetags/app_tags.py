@@ -145,3 +145,36 @@ def flag_row(f):
         severity_badge(f), f.person.get_absolute_url(), f.person.full_name_latin, f.person.reference, f.reason,
         _local_day(f.raised_at, short=True), _record_url("assessments:flag_resolve", f.pk), f.person.full_name_latin,
     )
+
+
+def _planned(day_value, days_left, otherwise: str):
+    """A planned removal's date and how many days are left, or `otherwise` without a date."""
+    return format_html("{} {}", _local_day(day_value), days_left_badge(days_left)) if days_left is not None else otherwise
+
+
+# Rows of My work (up to 25 per section), in Python as above.
+@register.filter
+def assigned_row(p):
+    return format_html(
+        '<td><a href="{}">{}</a> <span class="small text-body-secondary">{}</span></td><td>{}</td><td>{}</td>',
+        p.get_absolute_url(), p.full_name_latin, p.reference, _planned(p.next_removal, p.days_left, "None planned"), p.open_flags,
+    )
+
+
+@register.filter
+def work_row(a):
+    return format_html(
+        '<td><a href="{}">{}</a></td><td>{} <span class="small text-body-secondary">{}</span></td><td>{}</td><td>{}</td><td>{}</td>',
+        a.get_absolute_url(), a.reference, a.person.full_name_latin, a.person.reference, a.route_display, status_badge(a),
+        _planned(a.proposal.planned_date if a.proposal_id else None, a.days_left, "No date"),
+    )
+
+
+@register.filter
+def proposal_row(p):
+    return format_html(
+        '<td><a href="{}">{}</a></td><td>{}</td><td>{}</td>'
+        '<td><a href="{}?proposal={}">Start the assessment<span class="visually-hidden"> for {}</span></a></td>',
+        p.person.get_absolute_url(), p.person.full_name_latin, p, _planned(p.planned_date, p.days_left, "No date"),
+        _record_url("assessments:assessment_start", p.person.pk), p.pk, p.person.full_name_latin,
+    )

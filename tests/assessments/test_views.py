@@ -454,3 +454,28 @@ def test_review_queue_rows_show_each_column_and_escape_what_was_typed(client, ca
     assert "5 days left" in row and (caseworker.get_full_name() or caseworker.username) in row
     assert "Fictional &lt;b&gt;bold&lt;/b&gt; &amp; worry" in body and "<b>bold</b>" not in body
     assert f'href="{reverse("assessments:flag_resolve", args=[flag.pk])}"' in body
+
+
+@pytest.mark.django_db
+def test_my_work_rows_show_each_column_and_escape_what_was_typed(client, caseworker, team):
+    today = timezone.localdate()
+    person = PersonFactory(owning_team=team, assigned_caseworker=caseworker, full_name_latin="Fictional <i>Amir</i>")
+    waiting = services.proposal_create(
+        actor=caseworker, person=person, measure="deportation", destination="IR", transit_countries=["TR"],
+        proposed_by="Fictional ministry", planned_date=today + datetime.timedelta(days=3),
+    )
+    other = PersonFactory(owning_team=team, assigned_caseworker=caseworker, full_name_latin="Fictional Sara")
+    assessed = services.proposal_create(
+        actor=caseworker, person=other, measure="deportation", destination="IR", transit_countries=[],
+        proposed_by="Fictional ministry", planned_date=today + datetime.timedelta(days=20),
+    )
+    draft = builders.start(assessor=caseworker, person=other, proposal=assessed, transit=())
+    client.force_login(caseworker)
+    body = client.get(reverse("assessments:my_work")).content.decode()
+    assert "<i>Amir</i>" not in body and "Fictional &lt;i&gt;Amir&lt;/i&gt;" in body
+    start = f'{reverse("assessments:assessment_start", args=[person.pk])}?proposal={waiting.pk}'
+    assert f'<a href="{start}">Start the assessment<span class="visually-hidden"> for Fictional &lt;i&gt;Amir&lt;/i&gt;</span></a>' in body
+    assert "3 days left" in body and "20 days left" in body
+    assert f'<a href="{draft.get_absolute_url()}">{draft.reference}</a>' in body and "Draft" in body
+    assigned = body.split('id="h-assigned"', 1)[1].split("</table>", 1)[0]
+    assert assigned.index("Fictional &lt;i&gt;Amir") < assigned.index("Fictional Sara")  # the nearest removal first
