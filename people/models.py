@@ -152,7 +152,8 @@ class OrganisationAlias(models.Model):
 
 
 # Columns of a person that list pages never show (the search forms are wide; notes are for the profile).
-LIST_DEFERRED = ("search_text", "search_words", "name_keys", "contact_notes", "created_by", "created_at", "updated_at")
+SEARCH_COLUMNS = ("search_text", "search_words", "name_keys")  # derived from the names, for search only
+LIST_DEFERRED = (*SEARCH_COLUMNS, "contact_notes", "created_by", "created_at", "updated_at")
 
 
 class PersonQuerySet(models.QuerySet):

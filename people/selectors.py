@@ -25,6 +25,7 @@ from people.models import (
     PersonMerge,
     Registration,
     Residence,
+    SEARCH_COLUMNS,
 )
 
 
@@ -175,6 +176,7 @@ def person_for_user(*, user, pk: int) -> Person:
     queryset = (
         Person.objects.visible_to(user)
         .select_related("owning_team", "assigned_caseworker", "created_by")
+        .defer(*SEARCH_COLUMNS)  # wide, derived from the names, never shown
         .prefetch_related(
             "other_names",
             "documents",
