@@ -70,16 +70,19 @@ class ScopedQuerySet(models.QuerySet):
 
     person_path = "person__"
 
-    def visible_to(self, user):
-        ids = visible_team_ids(user)
+    def in_teams(self, ids):
+        """Rows of the people of the teams `ids` (None: every team)."""
         return self if ids is None else self.filter(**{f"{self.person_path}owning_team_id__in": ids})
+
+    def visible_to(self, user):
+        return self.in_teams(visible_team_ids(user))
 
 
 class CopiedScopeQuerySet(ScopedQuerySet):
     """The same rule, on the copy of the person's team that the row carries (see `ScopeCopy`)."""
 
-    def visible_to(self, user):
-        ids = visible_team_ids(user)
+    def in_teams(self, ids):
+        """Rows of the teams `ids` (None: every team), through the row's copy of its person's team."""
         return self if ids is None else self.filter(scope_team_id__in=ids)
 
 
@@ -204,11 +207,7 @@ class AssessmentQuerySet(CopiedScopeQuerySet):
         """Submitted assessments of the teams `user` supervises, never their own."""
         from people.scoping import supervised_team_ids
 
-        ids = supervised_team_ids(user)
-        queryset = self.filter(status=choices.AssessmentStatus.SUBMITTED).exclude(assessor=user)
-        if ids is None:
-            return queryset
-        return queryset.filter(scope_team_id__in=ids)
+        return self.filter(status=choices.AssessmentStatus.SUBMITTED).exclude(assessor=user).in_teams(supervised_team_ids(user))
 
 
 class Assessment(RouteMixin, ScopeCopy, TimeStamped):

@@ -9,7 +9,7 @@ import itertools
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.fields import ArrayField
-from django.db.models import BigIntegerField, Count, Exists, F, Func, Min, OuterRef, Prefetch, Q, QuerySet, TextField
+from django.db.models import BigIntegerField, Count, Exists, F, Func, Min, OuterRef, Prefetch, Q, TextField
 from django.db.models.functions import Cast
 from django.http import Http404
 
@@ -221,13 +221,11 @@ def review_queue(*, user, team_id: int | None = None, kind: str = "", severity: 
         "proposal__id", "proposal__planned_date", "proposal_planned_date",
     ).order_by(F("proposal_planned_date").asc(nulls_last=True), "submitted_at", "id")
     flags = (
-        Flag.objects.open()
+        Flag.objects.open().in_teams(ids)
         .select_related("person")
         .only("id", "reason", "severity", "blocks_removal", "raised_at", "person_id", "person__id", "person__full_name_latin")
         .order_by(*FLAG_URGENCY)
     )
-    if ids is not None:
-        flags = flags.filter(scope_team_id__in=ids)
     if team_id:
         assessments = assessments.filter(scope_team_id=team_id)
         flags = flags.filter(scope_team_id=team_id)
@@ -327,20 +325,15 @@ def dashboard(*, user, today: datetime.date) -> dict:
 
 
 def _dashboard_counts(*, ids, today: datetime.date) -> dict:
-
-    def scoped(queryset: QuerySet, column: str = "scope_team_id") -> QuerySet:
-        """Rows of the teams in `ids`; proposals, assessments and flags through their copy of the team."""
-        return queryset if ids is None else queryset.filter(**{f"{column}__in": ids})
-
     by_status = dict(
-        scoped(Assessment.objects.all()).values_list("status").annotate(n=Count("id")).values_list("status", "n")
+        Assessment.objects.in_teams(ids).values_list("status").annotate(n=Count("id")).values_list("status", "n")
     )
     status_rows = [(label, by_status.get(value, 0)) for value, label in choices.AssessmentStatus.choices]
 
     # Open removal proposals without an approved, current assessment (chosen exactly as the gate chooses it),
     # by how soon the removal is planned: overdue or within 30 days (the gate is asked for those only).
     pending = (
-        scoped(RemovalProposal.objects.open().filter(planned_date__lte=today + datetime.timedelta(days=30)))
+        RemovalProposal.objects.open().in_teams(ids).filter(planned_date__lte=today + datetime.timedelta(days=30))
         .annotate(chosen=gate_assessment_expression())
         .exclude(Exists(Assessment.objects.filter(pk=OuterRef("chosen"), status=choices.AssessmentStatus.APPROVED, valid_until__gte=today)))
     )
@@ -352,7 +345,7 @@ def _dashboard_counts(*, ids, today: datetime.date) -> dict:
     )
     due_rows = [("Overdue", due["overdue"]), ("Within 7 days", due["d7"]), ("In 8–14 days", due["d14"]), ("In 15–30 days", due["d30"])]
 
-    flag_counts = scoped(Flag.objects.open()).values("rule", "category").annotate(n=Count("id")).order_by("-n")
+    flag_counts = Flag.objects.open().in_teams(ids).values("rule", "category").annotate(n=Count("id")).order_by("-n")
     rule_labels = dict(choices.FlagRuleCode.choices)
     category_labels = dict(choices.FlagCategory.choices)
     flag_rows: dict[str, int] = {}
@@ -360,17 +353,17 @@ def _dashboard_counts(*, ids, today: datetime.date) -> dict:
         label = rule_labels.get(row["rule"]) if row["rule"] else category_labels.get(row["category"], row["category"])
         flag_rows[label] = flag_rows.get(label, 0) + row["n"]
 
-    current_findings = scoped(
-        Finding.objects.filter(outcome=choices.Outcome.REAL_RISK).exclude(
-            assessment__status__in=[choices.AssessmentStatus.SUPERSEDED, choices.AssessmentStatus.WITHDRAWN]
+    current_findings = Finding.objects.filter(
+        outcome=choices.Outcome.REAL_RISK,
+        assessment__in=Assessment.objects.in_teams(ids).exclude(
+            status__in=[choices.AssessmentStatus.SUPERSEDED, choices.AssessmentStatus.WITHDRAWN]
         ),
-        "assessment__scope_team_id",
     )
     risk_by_type = list(current_findings.values_list("risk_type__name").annotate(n=Count("id")).order_by("-n", "risk_type__name"))
     risk_by_country = [
         (country_name(code), n) for code, n in current_findings.values_list("country").annotate(n=Count("id")).order_by("-n", "country")
     ]
-    decided = dict(scoped(RemovalDecision.objects.all(), "person__owning_team_id").values_list("outcome").annotate(n=Count("id")).values_list("outcome", "n"))
+    decided = dict(RemovalDecision.objects.in_teams(ids).values_list("outcome").annotate(n=Count("id")).values_list("outcome", "n"))
     decision_rows = [(label, decided.get(value, 0)) for value, label in choices.DecisionOutcome.choices]
     return {
         "status_rows": status_rows,
