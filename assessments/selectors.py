@@ -110,10 +110,11 @@ def _days_left(planned: datetime.date | None, today: datetime.date) -> int | Non
 
 
 def with_days_left(assessments, today: datetime.date) -> list[Assessment]:
-    """Set `days_left` on each assessment: days until its proposal's planned removal (None without a date)."""
+    """Set `days_left` on each assessment: days until its proposal's planned removal (None without a date),
+    from the assessment's copy of that date."""
     assessments = list(assessments)
     for a in assessments:
-        a.days_left = _days_left(a.proposal.planned_date if a.proposal else None, today)
+        a.days_left = _days_left(a.proposal_planned_date, today)
     return assessments
 
 
@@ -130,14 +131,14 @@ def my_work(*, user, today: datetime.date) -> dict:
     # caseworker on proposals and flags; each list is an index walk, whatever the size of the caseload.
     by_urgency = (F("proposal_planned_date").asc(nulls_last=True), "created_at")
     shown = (  # what the rows show: the assessment's route and status, the person's name, the planned date
-        "id", "status", "destination", "transit_countries", "created_at", "person_id", "proposal_id", "proposal_planned_date",
-        "person__id", "person__full_name_latin", "proposal__id", "proposal__planned_date",
+        "id", "status", "destination", "transit_countries", "created_at", "person_id", "proposal_planned_date",
+        "person__id", "person__full_name_latin",
     )
     # Drafts and submitted ones are walked separately, each in the order of the index, and merged: an IN of
     # the two statuses would sort every one of them.
     in_progress = heapq.merge(
         *(
-            mine.filter(status=status).select_related("person", "proposal").only(*shown).order_by(*by_urgency)[:limit]
+            mine.filter(status=status).select_related("person").only(*shown).order_by(*by_urgency)[:limit]
             for status in (choices.AssessmentStatus.DRAFT, choices.AssessmentStatus.SUBMITTED)
         ),
         key=lambda a: (a.proposal_planned_date is None, a.proposal_planned_date or today, a.created_at),
@@ -145,7 +146,7 @@ def my_work(*, user, today: datetime.date) -> dict:
     in_progress = list(itertools.islice(in_progress, limit))
     returned = list(
         mine.filter(status=choices.AssessmentStatus.RETURNED)
-        .select_related("person", "proposal").only(*shown)
+        .select_related("person").only(*shown)
         .prefetch_related(Prefetch("reviews", queryset=Review.objects.filter(decision="returned").select_related("reviewer")))
         .order_by(*by_urgency)[:limit]
     )
@@ -214,11 +215,11 @@ def my_work(*, user, today: datetime.date) -> dict:
 def review_queue(*, user, team_id: int | None = None, kind: str = "", severity: int | None = None) -> dict:
     """Submitted assessments and open flags of the teams the user supervises (never their own work)."""
     ids = supervised_team_ids(user)
-    assessments = Assessment.objects.reviewable_by(user).select_related("person__owning_team", "assessor", "proposal").only(
-        "id", "status", "destination", "transit_countries", "submitted_at", "person_id", "assessor_id", "proposal_id",
+    assessments = Assessment.objects.reviewable_by(user).select_related("person__owning_team", "assessor").only(
+        "id", "status", "destination", "transit_countries", "submitted_at", "person_id", "assessor_id",
         *[f"person__{f}" for f in ("id", "full_name_latin", "owning_team_id", "owning_team__name")],
         "assessor__id", "assessor__username", "assessor__first_name", "assessor__last_name",
-        "proposal__id", "proposal__planned_date", "proposal_planned_date",
+        "proposal_planned_date",
     ).order_by(F("proposal_planned_date").asc(nulls_last=True), "submitted_at", "id")
     flags = (
         Flag.objects.open().in_teams(ids)

@@ -125,9 +125,7 @@ def _local_day(value, short: bool = False) -> str:
 @register.filter
 def review_row(a):
     """The cells of a submitted assessment's row in `assessments/review_queue.html`."""
-    planned = (
-        format_html("{} {}", _local_day(a.proposal.planned_date), days_left_badge(a.days_left)) if a.days_left is not None else "—"
-    )
+    planned = _planned(a.proposal_planned_date, a.days_left, "—")
     return format_html(
         '<td><a href="{}">Review {}</a></td><td>{} <span class="small text-body-secondary">{} · {}</span></td>'
         "<td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
@@ -166,7 +164,7 @@ def work_row(a):
     return format_html(
         '<td><a href="{}">{}</a></td><td>{} <span class="small text-body-secondary">{}</span></td><td>{}</td><td>{}</td><td>{}</td>',
         a.get_absolute_url(), a.reference, a.person.full_name_latin, a.person.reference, a.route_display, status_badge(a),
-        _planned(a.proposal.planned_date if a.proposal_id else None, a.days_left, "No date"),
+        _planned(a.proposal_planned_date, a.days_left, "No date"),
     )
 
 
