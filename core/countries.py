@@ -19,7 +19,7 @@ def _choices(language: str | None) -> tuple[tuple[str, str], ...]:
 
 @lru_cache(maxsize=8)
 def _names(language: str | None) -> dict[str, str]:
-    return dict(_choices(language))
+    return {code: name for code, name in _choices(language) if code}  # not the menu's separator
 
 
 @lru_cache(maxsize=8)

@@ -120,3 +120,24 @@ def test_the_review_queue_follows_a_person_to_their_new_team(client, case, perso
     Person.objects.filter(pk=person.pk).update(owning_team=other_team)
     assert assessment.reference not in queue(supervisor) and "Fictional concern" not in queue(supervisor)
     assert assessment.reference in queue(other_supervisor) and "Fictional concern" in queue(other_supervisor)
+
+
+@pytest.mark.django_db
+def test_my_work_ranks_people_by_their_nearest_removal_even_with_many_proposals_each(client, person, caseworker, team):
+    # Two hundred dated proposals of one person fill the window My work reads in date order; the next person
+    # must still be listed, after them (the ranking then aggregates per person).
+    soon = datetime.date.today() + datetime.timedelta(days=2)
+    RemovalProposal.objects.bulk_create(
+        RemovalProposal(person=person, measure="deportation", destination="IR", proposed_by="Fictional", recorded_by=caseworker,
+                        planned_date=soon + datetime.timedelta(days=i % 5))
+        for i in range(200)
+    )
+    later = Person.objects.create(full_name_latin="Fictional Later Person", owning_team=team, assigned_caseworker=caseworker)
+    RemovalProposal.objects.create(person=later, measure="deportation", destination="IR", proposed_by="Fictional",
+                                   recorded_by=caseworker, planned_date=soon + datetime.timedelta(days=30))
+    client.force_login(caseworker)
+    body = client.get(reverse("assessments:my_work")).content.decode()
+    assigned = body.split('id="h-assigned"', 1)[1].split("</table>", 1)[0]
+    assert assigned.count(person.full_name_latin) == 1 and "Fictional Later Person" in assigned
+    assert assigned.index(person.full_name_latin) < assigned.index("Fictional Later Person")
+    assert "2 days left" in assigned and "32 days left" in assigned

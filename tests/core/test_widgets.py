@@ -45,3 +45,10 @@ def test_fast_select_escapes_labels_and_marks_one_option():
     html = field.widget.render("x", "b")
     assert "&lt;b&gt;A&lt;/b&gt;" in html and "<b>" not in html
     assert selected_values(html) == ["b"]
+
+
+def test_the_menus_separator_is_no_country():
+    from core.countries import country_name, is_country
+
+    assert country_name("") == "" and not is_country("")
+    assert country_name("IR") == "Iran" and country_name("XX") == "XX"
