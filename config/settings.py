@@ -195,7 +195,8 @@ if TESTING:
 AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses a locked-out username+address pair before the password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the user's permissions, roles and teams with the user (one query).
+    "accounts.backends.AuthorisationBackend",
 ]
 
 # Login throttling (django-axes): a username+address pair is locked for 15 minutes after 5 failures.

@@ -23,9 +23,9 @@ def visible_team_ids(user) -> frozenset[int] | None:
         return cached
     ids: set[int] = set()
     if roles.is_caseworker(user) or roles.is_supervisor(user):
-        ids.update(user.teams.values_list("pk", flat=True))
+        ids.update(_team_ids(user, "_member_team_ids", "teams"))
     if roles.is_supervisor(user):
-        ids.update(user.supervised_teams.values_list("pk", flat=True))
+        ids.update(_team_ids(user, "_supervised_team_ids", "supervised_teams"))
     user._visible_team_ids = frozenset(ids)
     return user._visible_team_ids
 
@@ -36,8 +36,14 @@ def supervised_team_ids(user) -> frozenset[int] | None:
         return None
     if not roles.is_supervisor(user):
         return frozenset()
-    cached = getattr(user, "_supervised_team_ids", None)
+    return _team_ids(user, "_supervised_team_ids", "supervised_teams")
+
+
+def _team_ids(user, cache_name: str, relation: str) -> frozenset[int]:
+    """The ids of the teams `user` belongs to or supervises: read with the user by
+    `accounts.backends.AuthorisationBackend`, else asked once and kept on the user object."""
+    cached = getattr(user, cache_name, None)
     if cached is None:
-        cached = frozenset(user.supervised_teams.values_list("pk", flat=True))
-        user._supervised_team_ids = cached
+        cached = frozenset(getattr(user, relation).values_list("pk", flat=True))
+        setattr(user, cache_name, cached)
     return cached
