@@ -24,6 +24,7 @@ from assessments.models import (
     RemovalProposal,
     Review,
     RiskType,
+    VoluntaryReturnConsent,
     country_name,
     may_see_restricted,
 )
@@ -252,18 +253,32 @@ class TimelineEvent:
     url: str = ""
 
 
-def person_case(person: Person) -> dict:
-    """Proposals, assessments, flags, consents and decisions of one person, in a fixed number of queries."""
-    proposals = list(person.removal_proposals.order_by("-created_at"))
-    assessments = list(
-        person.assessments.select_related("assessor", "approved_by")
-        .prefetch_related(Prefetch("reviews", queryset=Review.objects.select_related("reviewer")))
-        .order_by("-created_at")
+def case_prefetches() -> tuple:
+    """A person's proposals, assessments (with their reviews), flags, decisions and voluntary-return consents,
+    as the profile shows them, to load with the person (people.selectors.person_for_user(also=...))."""
+    return (
+        Prefetch("removal_proposals", queryset=RemovalProposal.objects.order_by("-created_at")),
+        Prefetch(
+            "assessments",
+            queryset=Assessment.objects.select_related("assessor", "approved_by")
+            .prefetch_related(Prefetch("reviews", queryset=Review.objects.select_related("reviewer")))
+            .order_by("-created_at"),
+        ),
+        Prefetch("flags", queryset=Flag.objects.select_related("raised_by", "resolved_by").order_by("resolved_at", "-severity", "-raised_at")),
+        Prefetch("removal_decisions", queryset=RemovalDecision.objects.select_related("decided_by", "assessment").order_by("-decided_on", "-id")),
+        Prefetch("return_consents", queryset=VoluntaryReturnConsent.objects.select_related("recorded_by", "supervisor_confirmed_by").order_by("-given_on")),
     )
-    flags = list(person.flags.select_related("raised_by", "resolved_by").order_by("resolved_at", "-severity", "-raised_at"))
-    decisions = list(person.removal_decisions.select_related("decided_by", "assessment").order_by("-decided_on", "-id"))
-    consents = list(person.return_consents.select_related("recorded_by", "supervisor_confirmed_by").order_by("-given_on"))
-    return {"proposals": proposals, "assessments": assessments, "flags": flags, "decisions": decisions, "consents": consents}
+
+
+def person_case(person: Person) -> dict:
+    """Proposals, assessments, flags, consents and decisions of a person loaded with `case_prefetches()`."""
+    return {
+        "proposals": list(person.removal_proposals.all()),
+        "assessments": list(person.assessments.all()),
+        "flags": list(person.flags.all()),
+        "decisions": list(person.removal_decisions.all()),
+        "consents": list(person.return_consents.all()),
+    }
 
 
 def person_timeline(person: Person, case: dict) -> list[TimelineEvent]:

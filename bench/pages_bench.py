@@ -80,7 +80,16 @@ def pages() -> list[Page]:
     from core.pagination import _encode
     from people.models import Person
 
-    team_person = Person.objects.filter(owning_team__name="Bench Team 00").order_by("id").first()
+    team = Person.objects.filter(owning_team__name="Bench Team 00").order_by("id")
+    # The profile of someone with a case on file (proposal, assessment and its reviews, a
+    # decision and a flag where the seeding gave them): the profiles a caseworker opens most, and the costliest.
+    team_person = (
+        team.filter(removal_decisions__isnull=False, flags__isnull=False).first()
+        or team.filter(removal_decisions__isnull=False).first()
+        or team.filter(assessments__status="approved", flags__isnull=False).first()
+        or team.filter(assessments__status="approved").first()
+        or team.first()
+    )
     submitted = Assessment.objects.filter(status="submitted", person__owning_team__name="Bench Team 00").order_by("id").first()
     proposal = RemovalProposal.objects.filter(person__owning_team__name="Bench Team 00", status="open").order_by("id").first()
     offset = min(999 * 50, Person.objects.count() - 50) - 1  # the row before page 1,000 (or the last page)

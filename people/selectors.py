@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
+from core.prefetch import prefetch_present, presence
 from people import names
 from people.choices import INVERSE_RELATIONSHIP, Relationship
 from people.scoping import visible_team_ids
@@ -171,31 +172,41 @@ def person_list_results(*, user, params, limit: int = SEARCH_LIMIT) -> PersonLis
     return PersonListResults(filter=person_filter, queryset=queryset, query=query, ranked=ranked)
 
 
-def person_for_user(*, user, pk: int) -> Person:
-    """The person with every part of their profile loaded in a fixed number of queries, or 404 if out of scope."""
-    queryset = (
+def profile_prefetches() -> tuple:
+    """The registry records a profile shows, loaded with the person."""
+    return (
+        "other_names",
+        "documents",
+        "registrations",
+        Prefetch("residences", queryset=Residence.objects.select_related("camp")),
+        "legal_statuses",
+        Prefetch(
+            "affiliations",
+            queryset=Affiliation.objects.select_related("organisation").prefetch_related("organisation__aliases"),
+        ),
+        Prefetch("family_links", queryset=FamilyLink.objects.select_related("relative")),
+        Prefetch("family_links_as_relative", queryset=FamilyLink.objects.select_related("person")),
+        "vulnerabilities",
+        Prefetch("merges_received", queryset=PersonMerge.objects.select_related("merged_by")),
+    )
+
+
+def person_for_user(*, user, pk: int, also: tuple = ()) -> Person:
+    """The person with every part of their profile loaded (and the related rows `also` names), or 404 if out
+    of scope: one query for the person, which also says which kinds of records they have, and one for each
+    kind they have (core.prefetch)."""
+    lookups = profile_prefetches() + tuple(also)
+    person = (
         Person.objects.visible_to(user)
         .select_related("owning_team", "assigned_caseworker", "created_by")
         .defer(*SEARCH_COLUMNS)  # wide, derived from the names, never shown
-        .prefetch_related(
-            "other_names",
-            "documents",
-            "registrations",
-            Prefetch("residences", queryset=Residence.objects.select_related("camp")),
-            "legal_statuses",
-            Prefetch(
-                "affiliations",
-                queryset=Affiliation.objects.select_related("organisation").prefetch_related("organisation__aliases"),
-            ),
-            Prefetch("family_links", queryset=FamilyLink.objects.select_related("relative")),
-            Prefetch("family_links_as_relative", queryset=FamilyLink.objects.select_related("person")),
-            "vulnerabilities",
-            Prefetch("merges_received", queryset=PersonMerge.objects.select_related("merged_by")),
-        )
+        .annotate(present_kinds=presence(Person, lookups))
+        .filter(pk=pk)
+        .first()
     )
-    person = queryset.filter(pk=pk).first()
     if person is None:
         raise Http404("No such person in your caseload.")
+    prefetch_present(person, lookups, person.present_kinds)
     return person
 
 
