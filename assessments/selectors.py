@@ -28,30 +28,35 @@ from assessments.models import (
     country_name,
     may_see_restricted,
 )
-from people.models import Person
+from core.prefetch import prefetch_present, presence
+from people.models import SEARCH_COLUMNS, Person
 from people.scoping import supervised_team_ids
 
 NOT_FOUND = "No such assessment in your caseload."
 
 
 def assessment_for_user(*, user, pk: int) -> Assessment:
-    """The assessment with every part its page shows, or 404 when it is outside the user's scope."""
+    """The assessment with every part its page shows, or 404 when it is outside the user's scope: one query
+    for the assessment, which also says which kinds of parts it has, and one for each kind it has."""
+    lookups = (
+        Prefetch("interviews", queryset=Interview.objects.select_related("interviewer")),
+        Prefetch("evidence", queryset=Evidence.objects.select_related("added_by").prefetch_related("consistencies")),
+        # A finding's indicators and evidence are shown only on its own page (two more queries there).
+        Prefetch("findings", queryset=Finding.objects.select_related("risk_type")),
+        "assurances",
+        Prefetch("reviews", queryset=Review.objects.select_related("reviewer")),
+    )
     assessment = (
         Assessment.objects.visible_to(user)
         .select_related("person__owning_team", "assessor", "approved_by", "proposal")
-        .prefetch_related(
-            Prefetch("interviews", queryset=Interview.objects.select_related("interviewer")),
-            Prefetch("evidence", queryset=Evidence.objects.select_related("added_by").prefetch_related("consistencies")),
-            # A finding's indicators and evidence are shown only on its own page (two more queries there).
-            Prefetch("findings", queryset=Finding.objects.select_related("risk_type")),
-            "assurances",
-            Prefetch("reviews", queryset=Review.objects.select_related("reviewer")),
-        )
+        .defer(*(f"person__{column}" for column in SEARCH_COLUMNS))  # wide, derived from the names, never shown
+        .annotate(present_parts=presence(Assessment, lookups))
         .filter(pk=pk)
         .first()
     )
     if assessment is None:
         raise Http404(NOT_FOUND)
+    prefetch_present(assessment, lookups, assessment.present_parts)
     return assessment
 
 

@@ -3,6 +3,7 @@ from functools import lru_cache
 
 from django import template
 from django.template.defaultfilters import pluralize
+from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import get_language
 
@@ -85,6 +86,22 @@ def severity_badge(flag):
 def outcome_badge(outcome):
     css, label = _OUTCOME_BADGE.get(outcome, ("text-bg-light border", "Not assessed"))
     return format_html('<span class="badge {}">{}</span>', css, label)
+
+
+@register.simple_tag
+def finding_cells(assessment, row, editable):
+    """The cells of one risk type's row of the findings matrix (`assessments/_section_findings.html`): a link
+    per route country, opening the finding's panel; written here for the same reason as the list rows."""
+    risk_type, action = row.risk_type, "Edit" if editable else "View"
+    cells = []
+    for cell in row.cells:
+        url = reverse("assessments:finding_edit", args=[assessment.pk, cell.country, risk_type.code])
+        state = cell.finding.get_outcome_display() if cell.finding else "not assessed"
+        cells.append(format_html(
+            '<td><a href="{}" hx-get="{}" hx-target="#finding-panel" hx-swap="innerHTML" aria-label="{} in {}: {}. {}">{}</a></td>',
+            url, url, risk_type.name, cell.country, state, action, outcome_badge(cell.outcome),
+        ))
+    return mark_safe("".join(cells))
 
 
 # Rows of the person list (and search results, camp residents): written in Python, as the badges are. In

@@ -109,6 +109,30 @@ def test_a_finding_cell_opens_its_form_and_saves(client, caseworker, person):
 
 
 @pytest.mark.django_db
+def test_each_matrix_cell_links_to_its_finding_and_says_what_it_holds(client, caseworker, supervisor, person):
+    from assessments.models import RiskType
+
+    RiskType.objects.create(code="odd", name='Fictional "risk" <b>&</b>', position=99)
+    assessment = builders.start(assessor=caseworker, person=person)
+    services.finding_save(
+        actor=caseworker, assessment=assessment, country="TR", risk_type=RiskType.objects.get(code="torture"),
+        data={"outcome": "real_risk", "reasons": "Fictional reasons.", "feared_actor": "state"},
+    )
+    url = reverse("assessments:finding_edit", args=[assessment.pk, "TR", "torture"])
+    client.force_login(caseworker)
+    page = client.get(assessment.get_absolute_url()).content.decode()
+    assert (
+        f'<td><a href="{url}" hx-get="{url}" hx-target="#finding-panel" hx-swap="innerHTML" '
+        f'aria-label="Torture in TR: Real risk. Edit"><span class="badge text-bg-danger">Real risk</span></a></td>'
+    ) in page
+    assert 'aria-label="Torture in IR: not assessed. Edit"' in page
+    assert 'aria-label="Fictional &quot;risk&quot; &lt;b&gt;&amp;&lt;/b&gt; in IR: not assessed. Edit"' in page
+    assert "<b>&</b>" not in page
+    client.force_login(supervisor)  # not the assessor: may look, not edit
+    assert 'aria-label="Torture in TR: Real risk. View"' in client.get(assessment.get_absolute_url()).content.decode()
+
+
+@pytest.mark.django_db
 def test_evidence_upload_of_a_real_pdf_and_refusal_of_a_disguised_program(client, caseworker, person, settings, tmp_path):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
