@@ -7,8 +7,9 @@ from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import get_language
 
+from core.html import format_html
 from core.links import record_url as _record_url
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -182,6 +183,37 @@ def work_row(a):
         '<td><a href="{}">{}</a></td><td>{} <span class="small text-body-secondary">{}</span></td><td>{}</td><td>{}</td><td>{}</td>',
         a.get_absolute_url(), a.reference, a.person.full_name_latin, a.person.reference, a.route_display, status_badge(a),
         _planned(a.proposal_planned_date, a.days_left, "No date"),
+    )
+
+
+@register.filter
+def returned_item(a):
+    """An assessment returned to its assessor, with the reviewer's latest comments (from the prefetched reviews)."""
+    planned = (
+        format_html("· removal planned {} {}", _local_day(a.proposal_planned_date), days_left_badge(a.days_left))
+        if a.days_left is not None else ""
+    )
+    review = next(iter(a.reviews.all()), None)
+    comments = (
+        format_html('<p class="small mb-0 mt-1"><strong>{}:</strong> {}</p>', user_display(review.reviewer), review.comments)
+        if review else ""
+    )
+    return format_html(
+        '<div class="border rounded p-2 mb-2"><a href="{}">{}: {}</a> — {} {}{}</div>',
+        a.get_absolute_url(), a.reference, a.person.full_name_latin, a.route_display, planned, comments,
+    )
+
+
+_RESOLVE = '<a class="small" href="{}">Resolve<span class="visually-hidden"> this flag</span></a>'
+
+
+@register.filter
+def my_flag_item(f, can_resolve=False):
+    """An open flag on My work: severity, person, reason, and the link to resolve it for those who may."""
+    resolve = format_html(_RESOLVE, _record_url("assessments:flag_resolve", f.pk)) if can_resolve else ""
+    return format_html(
+        '<li class="mb-1">{} <a href="{}">{}</a>: {} {}</li>',
+        severity_badge(f), f.person.get_absolute_url(), f.person.full_name_latin, f.reason, resolve,
     )
 
 

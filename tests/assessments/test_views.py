@@ -194,7 +194,10 @@ def test_returning_needs_comments_and_the_caseworker_sees_them(client, caseworke
     client.post(url, {"decision": "returned", "comments": "Add country information on Turkey (fictional)."})
     client.force_login(caseworker)
     work = client.get(reverse("assessments:my_work")).content.decode()
-    assert "Add country information on Turkey (fictional)." in work
+    returned = work.split('id="h-returned"', 1)[1].split("</section>", 1)[0]
+    reviewer = supervisor.get_full_name() or supervisor.username
+    assert f'<a href="{assessment.get_absolute_url()}">{assessment.reference}: {person.full_name_latin}</a>' in returned
+    assert f"<strong>{reviewer}:</strong> Add country information on Turkey (fictional).</p>" in returned
     page = client.get(assessment.get_absolute_url()).content.decode()
     assert "Returned by" in page and "Add country information on Turkey" in page
 
@@ -503,3 +506,12 @@ def test_my_work_rows_show_each_column_and_escape_what_was_typed(client, casewor
     assert f'<a href="{draft.get_absolute_url()}">{draft.reference}</a>' in body and "Draft" in body
     assigned = body.split('id="h-assigned"', 1)[1].split("</table>", 1)[0]
     assert assigned.index("Fictional &lt;i&gt;Amir") < assigned.index("Fictional Sara")  # the nearest removal first
+
+    # An open flag: severity, the person, what was typed (escaped), and the link to resolve it (caseworkers may).
+    flag = services.flag_raise(actor=caseworker, person=person, reason="Fictional <b>worry</b> & more", severity=4)
+    flags = client.get(reverse("assessments:my_work")).content.decode().split('id="h-myflags"', 1)[1]
+    assert (
+        f'<li class="mb-1"><span class="badge text-bg-danger">Critical</span> <a href="{person.get_absolute_url()}">'
+        f'Fictional &lt;i&gt;Amir&lt;/i&gt;</a>: Fictional &lt;b&gt;worry&lt;/b&gt; &amp; more '
+        f'<a class="small" href="{reverse("assessments:flag_resolve", args=[flag.pk])}">Resolve'
+    ) in flags
