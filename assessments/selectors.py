@@ -4,13 +4,12 @@ fixed number of queries, whatever the number of rows."""
 from __future__ import annotations
 
 import datetime
-import heapq
-import itertools
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.fields import ArrayField
-from django.db.models import BigIntegerField, Count, Exists, F, Func, Min, OuterRef, Prefetch, Q, TextField
-from django.db.models.functions import Cast
+from django.contrib.auth import get_user_model
+from django.db.models import BigIntegerField, Count, Exists, F, Func, OuterRef, Prefetch, Q, Subquery, TextField
+from django.db.models.functions import Cast, Coalesce, JSONObject
 from django.http import Http404
 
 from assessments import choices
@@ -29,10 +28,12 @@ from assessments.models import (
     may_see_restricted,
 )
 from core.prefetch import prefetch_present, presence
+from core.sqljson import Part, compiled, fetch, light, merged
 from people.models import SEARCH_COLUMNS, Person
 from people.scoping import supervised_team_ids
 
 NOT_FOUND = "No such assessment in your caseload."
+User = get_user_model()
 
 
 def assessment_for_user(*, user, pk: int) -> Assessment:
@@ -128,92 +129,136 @@ FLAG_URGENCY = ("-blocks_removal", "-severity", "raised_at", "id")  # as the fla
 WORK_LIST_LIMIT = 25  # per section of "My work": the most urgent first; full lists are a link away
 
 
+def _nearest_removals(my_open_proposals, assigned, *, limit: int, window: bool) -> Part:
+    """One row: the people assigned to me by their nearest open removal (the first `limit`), then others by
+    name to fill the list, each with their open flags; and how many proposals the ranking read.
+
+    Ranked from the (small) proposals table in date order, so the page never aggregates over the caseload:
+    with `window`, from the first 8 × `limit` dated proposals only (an index walk; few people have several);
+    without, from all of them (when one person's proposals fill the window)."""
+    dated = my_open_proposals.filter(planned_date__isnull=False).order_by("planned_date", "person_id").values("person_id", "planned_date")
+    dated_sql, dated_params = compiled(dated[: 8 * limit] if window else dated)
+    open_flags = Flag.objects.open().filter(person_id=OuterRef("id")).order_by().values("person_id").annotate(n=Count("id")).values("n")
+    people = assigned.annotate(open_flags=Coalesce(Subquery(open_flags), 0)).values("id", "full_name_latin", "open_flags")
+    people_sql, people_params = compiled(people.order_by())
+    # The first 2 × limit by name hold at least `limit` people who are not among the nearest (at most `limit`).
+    by_name_sql, by_name_params = compiled(people.order_by("full_name_latin", "id")[: 2 * limit])
+    sql = f"""
+        WITH dated AS ({dated_sql}),
+        nearest AS (
+            SELECT person_id, min(planned_date) AS next_removal FROM dated
+            GROUP BY person_id ORDER BY next_removal, person_id LIMIT {int(limit)}
+        )
+        SELECT
+            (SELECT count(*) FROM dated) AS ranked_from,
+            (SELECT coalesce(json_agg(n), '[]'::json) FROM (
+                SELECT p.*, nearest.next_removal FROM nearest JOIN ({people_sql}) p ON p.id = nearest.person_id
+                ORDER BY nearest.next_removal, nearest.person_id
+            ) n) AS nearest,
+            (SELECT coalesce(json_agg(o), '[]'::json) FROM (
+                SELECT p.* FROM ({by_name_sql}) p
+                WHERE (SELECT count(*) FROM nearest) < {int(limit)}  -- read only when the nearest do not fill the list
+                AND p.id NOT IN (SELECT person_id FROM nearest) LIMIT {int(limit)}
+            ) o) AS others
+    """
+    return sql, [*dated_params, *people_params, *by_name_params]
+
+
+def _count(queryset) -> Part:
+    sql, params = compiled(queryset.order_by().values("pk"))
+    return f"SELECT count(*) AS n FROM ({sql}) counted", params
+
+
+def _light_person(row: dict, id_key: str = "person_id", name_key: str = "person_name") -> Person:
+    return light(Person, {"id": row.pop(id_key), "full_name_latin": row.pop(name_key)})
+
+
 def my_work(*, user, today: datetime.date) -> dict:
-    """What a caseworker has to do, most urgent first, in a fixed number of small indexed queries."""
+    """What a caseworker has to do, most urgent first: every list an indexed query on the rows' scope copies
+    (ScopeCopy), whatever the size of the caseload, all sent in one statement (core.sqljson)."""
     limit = WORK_LIST_LIMIT
     assigned = Person.objects.visible_to(user).filter(assigned_caseworker=user)
     mine = Assessment.objects.visible_to(user).filter(assessor=user)
-    # Urgency through the copies the rows carry (ScopeCopy): the planned date on the assessment, the person's
-    # caseworker on proposals and flags; each list is an index walk, whatever the size of the caseload.
-    by_urgency = (F("proposal_planned_date").asc(nulls_last=True), "created_at")
-    shown = (  # what the rows show: the assessment's route and status, the person's name, the planned date
-        "id", "status", "destination", "transit_countries", "created_at", "person_id", "proposal_planned_date",
-        "person__id", "person__full_name_latin",
+    person_name = {"person_name": F("person__full_name_latin")}
+    by_urgency = (F("proposal_planned_date").asc(nulls_last=True), "created_at", "id")
+    shown = ("id", "status", "destination", "transit_countries", "created_at", "person_id", "proposal_planned_date")
+
+    def assessments(status, **extra):
+        return mine.filter(status=status).order_by(*by_urgency).values(*shown, **person_name, **extra)[:limit]
+
+    latest_return = Subquery(
+        Review.objects.filter(assessment=OuterRef("pk"), decision=choices.ReviewDecision.RETURNED).order_by("-created_at", "-id")
+        .values(json=JSONObject(comments="comments", first_name="reviewer__first_name",
+                                last_name="reviewer__last_name", username="reviewer__username"))[:1]
     )
-    # Drafts and submitted ones are walked separately, each in the order of the index, and merged: an IN of
-    # the two statuses would sort every one of them.
-    in_progress = heapq.merge(
-        *(
-            mine.filter(status=status).select_related("person").only(*shown).order_by(*by_urgency)[:limit]
-            for status in (choices.AssessmentStatus.DRAFT, choices.AssessmentStatus.SUBMITTED)
-        ),
-        key=lambda a: (a.proposal_planned_date is None, a.proposal_planned_date or today, a.created_at),
-    )
-    in_progress = list(itertools.islice(in_progress, limit))
-    returned = list(
-        mine.filter(status=choices.AssessmentStatus.RETURNED)
-        .select_related("person").only(*shown)
-        .prefetch_related(Prefetch("reviews", queryset=Review.objects.filter(decision="returned").select_related("reviewer")))
-        .order_by(*by_urgency)[:limit]
-    )
-    with_days_left(in_progress + returned, today)
     # Open flags on my people or my assessments: the most urgent of each kind, merged (an OR of the two would
-    # scan every open flag).
-    open_flags_qs = Flag.objects.visible_to(user).open().select_related("person").only(
-        "id", "reason", "severity", "blocks_removal", "raised_at", "person_id", "person__id", "person__full_name_latin"
-    )
-    candidates = {
-        f.pk: f
+    # scan every open flag); EXISTS, not IN, for mine: the flags are walked in urgency order.
+    open_flags = Flag.objects.visible_to(user).open()
+    flag_parts = [
+        compiled(part.order_by(*FLAG_URGENCY).values("id", "reason", "severity", "blocks_removal", "raised_at", "person_id", **person_name)[:limit])
         for part in (
-            open_flags_qs.filter(scope_caseworker_id=user.pk),
-            # EXISTS, not IN: the flags are walked in urgency order and each one's assessment looked up.
-            open_flags_qs.filter(Exists(Assessment.objects.filter(pk=OuterRef("assessment_id"), assessor=user))),
+            open_flags.filter(scope_caseworker_id=user.pk),
+            open_flags.filter(Exists(Assessment.objects.filter(pk=OuterRef("assessment_id"), assessor=user))),
         )
-        for f in part.order_by(*FLAG_URGENCY)[:limit]
-    }
-    flags = sorted(candidates.values(), key=lambda f: (not f.blocks_removal, -f.severity, f.raised_at, f.pk))[:limit]
+    ]
     my_open_proposals = RemovalProposal.objects.visible_to(user).open().filter(scope_caseworker_id=user.pk)
-    proposals_without_assessment = list(
+    unassessed = (
         my_open_proposals
         .exclude(Exists(Assessment.objects.filter(proposal=OuterRef("pk")).exclude(status__in=["withdrawn", "superseded"])))
-        .select_related("person")
-        .only("id", "measure", "destination", "transit_countries", "planned_date", "person_id", "person__id", "person__full_name_latin")
-        .order_by(F("planned_date").asc(nulls_last=True))[:limit]
+        .order_by(F("planned_date").asc(nulls_last=True))
+        .values("id", "measure", "destination", "transit_countries", "planned_date", "person_id", **person_name)[:limit]
     )
-    for p in proposals_without_assessment:
+    rows = fetch({
+        # Drafts and submitted ones walked separately, each in its index's order, and merged: an IN of the two
+        # statuses would sort every one of them.
+        "in_progress": merged(
+            [compiled(assessments(choices.AssessmentStatus.DRAFT)), compiled(assessments(choices.AssessmentStatus.SUBMITTED))],
+            order_by="proposal_planned_date ASC NULLS LAST, created_at, id", limit=limit,
+        ),
+        "returned": compiled(assessments(choices.AssessmentStatus.RETURNED, latest_return=latest_return)),
+        "flags": merged(flag_parts, order_by="blocks_removal DESC, severity DESC, raised_at, id", limit=limit, distinct=True),
+        "unassessed": compiled(unassessed),
+        "people": _nearest_removals(my_open_proposals, assigned, limit=limit, window=True),
+        "assigned_count": _count(assigned),
+    })
+    people = rows["people"][0]
+    if len(people["nearest"]) < limit and people["ranked_from"] == 8 * limit:  # many proposals per person: rank them all
+        people = fetch({"people": _nearest_removals(my_open_proposals, assigned, limit=limit, window=False)})["people"][0]
+
+    def assessment(row: dict) -> Assessment:
+        person = _light_person(row)
+        review = row.pop("latest_return", None)
+        a = light(Assessment, row, person=person)
+        a.days_left = _days_left(a.proposal_planned_date, today)
+        if review is not None:
+            reviewer = light(User, {k: review.pop(k) for k in ("first_name", "last_name", "username")})
+            a.latest_return = light(Review, review, reviewer=reviewer)
+        else:
+            a.latest_return = None
+        return a
+
+    def flag(row: dict) -> Flag:
+        return light(Flag, row, person=_light_person(row))
+
+    def proposal(row: dict) -> RemovalProposal:
+        p = light(RemovalProposal, row, person=_light_person(row))
         p.days_left = _days_left(p.planned_date, today)
-    # People by their nearest open removal: ranked from the (small) proposals table, then filled up with the
-    # others by name, so the page never aggregates over the whole caseload.
-    dated = my_open_proposals.filter(planned_date__isnull=False).order_by("planned_date", "person_id")
-    window = list(dated.values_list("person_id", "planned_date")[: 8 * limit])  # an index walk: few have several
-    nearest, seen = [], set()
-    for person_id, planned in window:  # each person's first row is their nearest date, in (date, person) order
-        if person_id not in seen:
-            seen.add(person_id)
-            nearest.append({"person_id": person_id, "next_removal": planned})
-    if len(nearest) < limit and len(window) == 8 * limit:  # many proposals per person: rank them all
-        nearest = list(dated.values("person_id").annotate(next_removal=Min("planned_date")).order_by("next_removal", "person_id")[:limit])
-    nearest = nearest[:limit]
-    next_removal = {row["person_id"]: row["next_removal"] for row in nearest}
-    people = {p.pk: p for p in assigned.filter(pk__in=list(next_removal)).only("id", "full_name_latin")}
-    assigned_people = [people[pk] for pk in next_removal if pk in people]
-    if len(assigned_people) < limit:  # filled up by name (one more query when few have a removal planned)
-        others = assigned.exclude(pk__in=list(next_removal)).only("id", "full_name_latin").order_by("full_name_latin", "id")
-        assigned_people += list(others[: limit - len(assigned_people)])
-    open_flags = dict(
-        Flag.objects.open().filter(person_id__in=[p.pk for p in assigned_people]).values_list("person_id").annotate(n=Count("id"))
-    )
-    for p in assigned_people:
-        p.next_removal = next_removal.get(p.pk)
+        return p
+
+    assigned_people = []
+    for row in [*people["nearest"], *people["others"]][:limit]:
+        next_removal = row.pop("next_removal", None)
+        p = light(Person, row)
+        p.next_removal = datetime.date.fromisoformat(next_removal) if next_removal else None
         p.days_left = _days_left(p.next_removal, today)
-        p.open_flags = open_flags.get(p.pk, 0)
+        assigned_people.append(p)
     return {
         "assigned_people": assigned_people,
-        "in_progress": in_progress,
-        "returned": returned,
-        "flags": flags,
-        "unassessed_proposals": proposals_without_assessment,
-        "assigned_count": assigned.count(),
+        "in_progress": [assessment(r) for r in rows["in_progress"]],
+        "returned": [assessment(r) for r in rows["returned"]],
+        "flags": [flag(r) for r in rows["flags"]],
+        "unassessed_proposals": [proposal(r) for r in rows["unassessed"]],
+        "assigned_count": rows["assigned_count"][0]["n"],
         "limit": limit,
     }
 

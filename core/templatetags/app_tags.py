@@ -193,7 +193,7 @@ def returned_item(a):
         format_html("· removal planned {} {}", _local_day(a.proposal_planned_date), days_left_badge(a.days_left))
         if a.days_left is not None else ""
     )
-    review = next(iter(a.reviews.all()), None)
+    review = a.latest_return  # the latest review that returned it (set by the My work selector)
     comments = (
         format_html('<p class="small mb-0 mt-1"><strong>{}:</strong> {}</p>', user_display(review.reviewer), review.comments)
         if review else ""

@@ -141,3 +141,25 @@ def test_my_work_ranks_people_by_their_nearest_removal_even_with_many_proposals_
     assert assigned.count(person.full_name_latin) == 1 and "Fictional Later Person" in assigned
     assert assigned.index(person.full_name_latin) < assigned.index("Fictional Later Person")
     assert "2 days left" in assigned and "32 days left" in assigned
+
+
+@pytest.mark.django_db
+def test_my_work_fills_the_people_list_by_name_with_their_open_flags_and_counts_only_my_scope(client, caseworker, team, other_team):
+    soon = datetime.date.today() + datetime.timedelta(days=4)
+    dated = Person.objects.create(full_name_latin="Fictional Zed Dated", owning_team=team, assigned_caseworker=caseworker)
+    RemovalProposal.objects.create(person=dated, measure="deportation", destination="IR", proposed_by="Fictional",
+                                   recorded_by=caseworker, planned_date=soon)
+    flagged = Person.objects.create(full_name_latin="Fictional Bea", owning_team=team, assigned_caseworker=caseworker)
+    Person.objects.create(full_name_latin="Fictional Cyrus", owning_team=team, assigned_caseworker=caseworker)
+    # Assigned to them, but of a team they do not belong to: not theirs to see, not counted.
+    Person.objects.create(full_name_latin="Fictional Aaron Elsewhere", owning_team=other_team, assigned_caseworker=caseworker)
+    for reason in ("Fictional first", "Fictional second", "Fictional resolved"):
+        services.flag_raise(actor=caseworker, person=flagged, reason=reason, severity=2)
+    services.flag_resolve(actor=caseworker, flag=flagged.flags.get(reason="Fictional resolved"), note="Fictional: dealt with")
+    client.force_login(caseworker)
+    body = client.get(reverse("assessments:my_work")).content.decode()
+    assigned = body.split('id="h-assigned"', 1)[1].split("</section>", 1)[0]
+    rows = assigned.split("<tr>")[2:]
+    assert [r.split('">', 2)[1].split("<", 1)[0] for r in rows] == ["Fictional Zed Dated", "Fictional Bea", "Fictional Cyrus"]
+    assert "4 days left" in rows[0] and "<td>None planned</td><td>2</td></tr>" in rows[1] and "<td>0</td>" in rows[2]
+    assert "All 3 people assigned to me" in assigned and "Elsewhere" not in body
