@@ -28,9 +28,10 @@ from assessments.models import (
     may_see_restricted,
 )
 from core.prefetch import prefetch_present, presence
-from core.sqljson import Part, compiled, fetch, light, merged
+from core import roles
+from core.sqljson import Part, Statement, StatementCache, compiled, light, merged, run, statement
 from people.models import SEARCH_COLUMNS, Person
-from people.scoping import supervised_team_ids
+from people.scoping import supervised_team_ids, visible_team_ids
 
 NOT_FOUND = "No such assessment in your caseload."
 User = get_user_model()
@@ -173,9 +174,8 @@ def _light_person(row: dict, id_key: str = "person_id", name_key: str = "person_
     return light(Person, {"id": row.pop(id_key), "full_name_latin": row.pop(name_key)})
 
 
-def my_work(*, user, today: datetime.date) -> dict:
-    """What a caseworker has to do, most urgent first: every list an indexed query on the rows' scope copies
-    (ScopeCopy), whatever the size of the caseload, all sent in one statement (core.sqljson)."""
+def _my_work_statement(user, *, window: bool = True) -> Statement:
+    """Every list of My work for `user`, as one statement: a function of the user and their scope only."""
     limit = WORK_LIST_LIMIT
     assigned = Person.objects.visible_to(user).filter(assigned_caseworker=user)
     mine = Assessment.objects.visible_to(user).filter(assessor=user)
@@ -208,7 +208,7 @@ def my_work(*, user, today: datetime.date) -> dict:
         .order_by(F("planned_date").asc(nulls_last=True))
         .values("id", "measure", "destination", "transit_countries", "planned_date", "person_id", **person_name)[:limit]
     )
-    rows = fetch({
+    return statement({
         # Drafts and submitted ones walked separately, each in its index's order, and merged: an IN of the two
         # statuses would sort every one of them.
         "in_progress": merged(
@@ -218,12 +218,25 @@ def my_work(*, user, today: datetime.date) -> dict:
         "returned": compiled(assessments(choices.AssessmentStatus.RETURNED, latest_return=latest_return)),
         "flags": merged(flag_parts, order_by="blocks_removal DESC, severity DESC, raised_at, id", limit=limit, distinct=True),
         "unassessed": compiled(unassessed),
-        "people": _nearest_removals(my_open_proposals, assigned, limit=limit, window=True),
+        "people": _nearest_removals(my_open_proposals, assigned, limit=limit, window=window),
         "assigned_count": _count(assigned),
     })
+
+
+# My work's statement depends only on who asks and what they may see; a caseworker opens it many times a day.
+_my_work_statements = StatementCache()
+
+
+def my_work(*, user, today: datetime.date) -> dict:
+    """What a caseworker has to do, most urgent first: every list an indexed query on the rows' scope copies
+    (ScopeCopy), whatever the size of the caseload, all sent in one statement (core.sqljson), kept per user
+    and scope so a second visit does not build it again."""
+    limit = WORK_LIST_LIMIT
+    key = (user.pk, user.is_superuser, roles.role_names(user), visible_team_ids(user))
+    rows = run(_my_work_statements.get(key, lambda: _my_work_statement(user)))
     people = rows["people"][0]
     if len(people["nearest"]) < limit and people["ranked_from"] == 8 * limit:  # many proposals per person: rank them all
-        people = fetch({"people": _nearest_removals(my_open_proposals, assigned, limit=limit, window=False)})["people"][0]
+        people = run(_my_work_statements.get((*key, "all"), lambda: _my_work_statement(user, window=False)))["people"][0]
 
     def assessment(row: dict) -> Assessment:
         person = _light_person(row)

@@ -163,3 +163,22 @@ def test_my_work_fills_the_people_list_by_name_with_their_open_flags_and_counts_
     assert [r.split('">', 2)[1].split("<", 1)[0] for r in rows] == ["Fictional Zed Dated", "Fictional Bea", "Fictional Cyrus"]
     assert "4 days left" in rows[0] and "<td>None planned</td><td>2</td></tr>" in rows[1] and "<td>0</td>" in rows[2]
     assert "All 3 people assigned to me" in assigned and "Elsewhere" not in body
+
+
+@pytest.mark.django_db
+def test_my_work_follows_a_change_of_team_at_once(client, caseworker, team, other_team):
+    """My work's statement is kept per user and scope (core.sqljson.StatementCache): a new team is a new scope."""
+    Person.objects.create(full_name_latin="Fictional Home Person", owning_team=team, assigned_caseworker=caseworker)
+    Person.objects.create(full_name_latin="Fictional Joined Person", owning_team=other_team, assigned_caseworker=caseworker)
+    client.force_login(caseworker)
+
+    def page():
+        return client.get(reverse("assessments:my_work")).content.decode()
+
+    first = page()
+    assert "Fictional Home Person" in first and "Fictional Joined Person" not in first and "All 1 people" in first
+    other_team.members.add(caseworker)
+    assert "Fictional Joined Person" in page() and "All 2 people" in page()
+    team.members.remove(caseworker)
+    now = page()
+    assert "Fictional Home Person" not in now and "Fictional Joined Person" in now

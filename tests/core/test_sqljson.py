@@ -42,3 +42,18 @@ def test_light_instances_read_dates_moments_and_related_rows_without_queries(per
         assert residence.person.full_name_latin == person.full_name_latin and residence.person.reference == person.reference
         assert residence.person.get_absolute_url() == person.get_absolute_url()
     assert residence.created_at == Residence.objects.get().created_at
+
+
+def test_the_statement_cache_builds_once_per_key_and_forgets_the_least_recently_used():
+    from core.sqljson import StatementCache, statement
+
+    built = []
+
+    def build(key):
+        built.append(key)
+        return statement({"n": (f"SELECT {len(built)} AS n", [])})
+
+    cache = StatementCache(size=2)
+    for key in ("a", "b", "a", "c", "a", "b"):
+        cache.get(key, lambda key=key: build(key))
+    assert built == ["a", "b", "c", "b"]  # "b" was the least recently used when "c" came
