@@ -204,6 +204,7 @@ class DeclarationForm(CrispyMixin, forms.Form):
 
 
 class ReviewForm(CrispyMixin, forms.Form):
+    renders_blank = True  # fixed choices, no initial values: its empty rendering is kept (app_tags.crispy_blank)
     decision = forms.ChoiceField(label="Your decision", choices=choices.ReviewDecision.choices, widget=forms.RadioSelect)
     comments = forms.CharField(
         label="Comments", required=False, widget=forms.Textarea(attrs={"rows": 4}),

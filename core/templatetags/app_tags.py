@@ -105,6 +105,26 @@ def finding_cells(assessment, row, editable):
     return mark_safe("".join(cells))
 
 
+_blank_forms: dict = {}
+
+
+@register.simple_tag(takes_context=True)
+def crispy_blank(context, form):
+    """`{% crispy form %}`, kept once rendered for a form that is always empty when shown unbound (its class
+    says `renders_blank = True`: no initial values, no choices read from the database): the crispy templates
+    cost a page like the review page more than the rest of its form handling. A bound form (errors, typed
+    values) is rendered anew each time."""
+    from crispy_forms.utils import render_crispy_form
+
+    if form.is_bound or form.initial or not getattr(form, "renders_blank", False):
+        return render_crispy_form(form, context=context)
+    key = (type(form), form.prefix, form.auto_id, get_language())
+    html = _blank_forms.get(key)
+    if html is None:
+        html = _blank_forms[key] = render_crispy_form(form, context=context)
+    return html
+
+
 # Rows of the person list (and search results, camp residents): written in Python, as the badges are. In
 # templates each row looked up a dozen variables and ran three inner loops, most of the list page's time.
 _NOT_RECORDED = mark_safe('<span class="text-body-secondary">Not recorded</span>')
