@@ -58,7 +58,7 @@ def assessment_for_user(*, user, pk: int) -> Assessment:
     )
     if assessment is None:
         raise Http404(NOT_FOUND)
-    prefetch_present(assessment, lookups, assessment.present_parts)
+    prefetch_present(assessment, lookups, assessment.present_parts, kept_as="assessment page")
     return assessment
 
 

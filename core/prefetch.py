@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.contrib.postgres.fields import ArrayField
-from django.db.models import BooleanField, Model, Prefetch, prefetch_related_objects
+from django.db.models import BooleanField, Model, Prefetch
 from django.db.models.expressions import RawSQL
+
+from core.sqljson import load_related
 
 
 def _relation(model: type[Model], lookup: str | Prefetch):
@@ -34,9 +36,10 @@ def presence(model: type[Model], lookups: Sequence[str | Prefetch]) -> RawSQL:
     return RawSQL(f"ARRAY[{', '.join(checks)}]", [], output_field=ArrayField(BooleanField()))
 
 
-def prefetch_present(instance: Model, lookups: Sequence[str | Prefetch], present: Sequence[bool]) -> None:
-    """Prefetch on `instance` the lookups whose relation `present` (from `presence`) says it has rows; set the
-    others empty without a query."""
+def prefetch_present(instance: Model, lookups: Sequence[str | Prefetch], present: Sequence[bool], *, kept_as: str | None = None) -> None:
+    """Load on `instance` the lookups whose relation `present` (from `presence`) says it has rows, in one
+    statement (core.sqljson.load_related; kept under `kept_as` with which kinds are present, for lookups that
+    depend on nothing but the record); set the others empty without a query."""
     wanted = []
     cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
     for lookup, has_rows in zip(lookups, present, strict=True):
@@ -51,4 +54,4 @@ def prefetch_present(instance: Model, lookups: Sequence[str | Prefetch], present
         else:
             cache[rel.cache_name] = empty
     if wanted:
-        prefetch_related_objects([instance], *wanted)
+        load_related(instance, wanted, kept_as=None if kept_as is None else (kept_as, tuple(present)))

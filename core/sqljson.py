@@ -118,3 +118,139 @@ def light(model: type[models.Model], values: Mapping, **related: models.Model) -
     for name, instance in related.items():
         state.fields_cache[name] = instance
     return obj
+
+
+# ---------------------------------------------------------------------------------------------------------
+# A record's related rows in one statement: `prefetch_related_objects` for one instance, one round trip.
+
+
+def _reverse_fk(model: type[models.Model], name: str):
+    """The reverse foreign key `name` of `model` (e.g. Person.residences), or None for any other relation."""
+    try:
+        rel = model._meta.get_field(name)
+    except Exception:
+        return None
+    return rel if isinstance(rel, models.ManyToOneRel) and not isinstance(rel, models.OneToOneRel) else None
+
+
+def _joined(queryset) -> list[str] | None:
+    """The foreign keys a queryset selects with its rows (one level), or None when it asks for more."""
+    selected = queryset.query.select_related
+    if not selected:
+        return []
+    if selected is True or any(deeper for deeper in selected.values()):
+        return None
+    return list(selected)
+
+
+def _plan(model, lookup):
+    """What one lookup reads: (relation, queryset, joined foreign keys, nested [(relation, queryset, joined)]),
+    or None for a shape this loader leaves to Django (a to_attr, a path, deeper joins or nesting)."""
+    name = lookup.prefetch_through if isinstance(lookup, models.Prefetch) else lookup
+    if isinstance(lookup, models.Prefetch) and lookup.to_attr or "__" in name:
+        return None
+    rel = _reverse_fk(model, name)
+    if rel is None:
+        return None
+    queryset = lookup.queryset if isinstance(lookup, models.Prefetch) and lookup.queryset is not None else rel.related_model._default_manager.all()
+    joined = _joined(queryset)
+    if joined is None:
+        return None
+    nested = []
+    for inner in queryset._prefetch_related_lookups:
+        inner_plan = _plan(rel.related_model, inner)
+        if inner_plan is None or inner_plan[3]:
+            return None
+        nested.append(inner_plan[:3])
+    return rel, queryset.prefetch_related(None), joined, nested
+
+
+def _columns(queryset, joined: list[str]) -> tuple[object, dict]:
+    """The queryset's rows as values: every column of its model, and of each joined model as `j<i>_<column>`."""
+    model = queryset.model
+    own = [f.attname for f in model._meta.concrete_fields]
+    extra, names = {}, {}
+    for i, fk in enumerate(joined):
+        target = model._meta.get_field(fk).related_model
+        names[fk] = (target, f"j{i}_")
+        for f in target._meta.concrete_fields:
+            extra[f"j{i}_{f.attname}"] = models.F(f"{fk}__{f.attname}")
+    return queryset.values(*own, **extra), names
+
+
+def _instances(model, rows: list[dict], joined_names: dict) -> list[models.Model]:
+    out = []
+    for row in rows:
+        related = {}
+        for fk, (target, prefix) in joined_names.items():
+            values = {k[len(prefix):]: row.pop(k) for k in [k for k in row if k.startswith(prefix)]}
+            related[fk] = light(target, values) if values.get(target._meta.pk.attname) is not None else None
+        out.append(light(model, row, **related))
+    return out
+
+
+def _cache(instance, rel, rows: list[models.Model]) -> None:
+    """Leave `rows` where `instance.<relation>.all()` finds them, as Django's prefetch does, each row knowing
+    its parent."""
+    for row in rows:
+        row._state.fields_cache[rel.field.name] = instance
+    queryset = getattr(instance, rel.get_accessor_name()).get_queryset()
+    queryset._result_cache, queryset._prefetch_done = rows, True
+    instance.__dict__.setdefault("_prefetched_objects_cache", {})[rel.cache_name] = queryset
+
+
+_SENTINEL = -(2**62) + 918273645  # stands for the instance's id in a kept statement; no row has it
+_related_statements = StatementCache()
+
+
+def _related_statement(model, lookups, pk):
+    """The statement reading `lookups` of the record `pk`, with what is needed to read its rows back."""
+    parts, plans, rest = {}, [], []
+    for lookup in lookups:
+        plan = _plan(model, lookup)
+        if plan is None:
+            rest.append(lookup)
+            continue
+        rel, queryset, joined, nested = plan
+        mine = queryset.filter(**{rel.field.name: pk})
+        values, names = _columns(mine, joined)
+        key = f"p{len(plans)}"
+        parts[key] = compiled(values)
+        inner = []
+        for j, (rel2, queryset2, joined2) in enumerate(nested):
+            values2, names2 = _columns(queryset2.filter(**{f"{rel2.field.name}__in": mine.values("pk")}), joined2)
+            parts[f"{key}_{j}"] = compiled(values2)
+            inner.append((f"{key}_{j}", rel2, names2))
+        plans.append((key, rel, names, inner))
+    return (statement(parts) if parts else None), plans, rest
+
+
+def load_related(instance: models.Model, lookups, *, kept_as: Hashable | None = None) -> None:
+    """`prefetch_related_objects([instance], *lookups)` in one statement: each lookup's rows (with the rows its
+    queryset joins, and one level of nested lookups) read back as JSON into light instances. Lookups of other
+    shapes are left to Django's prefetch.
+
+    With `kept_as`, the statement is built once for that name and kept, the record's id put in at each use:
+    only for lookups that depend on nothing but the record (no user, no date)."""
+    model = type(instance)
+    if kept_as is None:
+        stmt, plans, rest = _related_statement(model, lookups, instance.pk)
+    else:
+        stmt, plans, rest = _related_statements.get(
+            (model, kept_as), lambda: _related_statement(model, lookups, _SENTINEL)
+        )
+        if stmt is not None:
+            stmt = Statement(stmt.names, stmt.sql, tuple(instance.pk if p == _SENTINEL else p for p in stmt.params))
+    if stmt is not None:
+        rows = run(stmt)
+        for key, rel, names, inner in plans:
+            parents = _instances(rel.related_model, rows[key], names)
+            _cache(instance, rel, parents)
+            for inner_key, rel2, names2 in inner:
+                children: dict[object, list] = {p.pk: [] for p in parents}
+                for child in _instances(rel2.related_model, rows[inner_key], names2):
+                    children[getattr(child, rel2.field.attname)].append(child)
+                for parent in parents:
+                    _cache(parent, rel2, children[parent.pk])
+    if rest:
+        models.prefetch_related_objects([instance], *rest)

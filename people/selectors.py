@@ -191,10 +191,11 @@ def profile_prefetches() -> tuple:
     )
 
 
-def person_for_user(*, user, pk: int, also: tuple = ()) -> Person:
+def person_for_user(*, user, pk: int, also: tuple = (), also_named: str = "") -> Person:
     """The person with every part of their profile loaded (and the related rows `also` names), or 404 if out
-    of scope: one query for the person, which also says which kinds of records they have, and one for each
-    kind they have (core.prefetch)."""
+    of scope: one query for the person, which also says which kinds of records they have, and one statement
+    for the kinds they have (core.prefetch). `also_named` names `also` when its rows depend on nothing but
+    the person, so the statement is kept and reused for anyone's profile."""
     lookups = profile_prefetches() + tuple(also)
     person = (
         Person.objects.visible_to(user)
@@ -206,7 +207,8 @@ def person_for_user(*, user, pk: int, also: tuple = ()) -> Person:
     )
     if person is None:
         raise Http404("No such person in your caseload.")
-    prefetch_present(person, lookups, person.present_kinds)
+    kept_as = f"profile+{also_named}" if also_named or not also else None
+    prefetch_present(person, lookups, person.present_kinds, kept_as=kept_as)
     return person
 
 

@@ -52,7 +52,9 @@ def person_detail(request, pk: int):
     from assessments import selectors as case_selectors
 
     try:
-        person = selectors.person_for_user(user=request.user, pk=pk, also=case_selectors.case_prefetches())
+        person = selectors.person_for_user(
+            user=request.user, pk=pk, also=case_selectors.case_prefetches(), also_named="case"
+        )
     except Http404:
         survivor = selectors.merged_into(user=request.user, merged_id=pk)
         if survivor is None:

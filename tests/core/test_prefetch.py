@@ -92,3 +92,42 @@ def test_the_profile_page_shows_what_was_loaded(client, caseworker, person):
     client.force_login(caseworker)
     page = client.get(reverse("people:person_detail", args=[person.pk])).content.decode()
     assert "Fictional Alias Shown" in page
+
+
+def test_a_kept_statement_reads_each_persons_own_records(caseworker, supervisor, team, django_assert_num_queries):
+    """The profile's statement is built once per set of kinds and kept (core.sqljson.load_related, kept_as):
+    each person must still get their own rows, whoever was loaded before."""
+    people = [PersonFactory(owning_team=team, full_name_latin=f"Fictional Kept {i}") for i in range(3)]
+    for i, p in enumerate(people):
+        for j in range(i + 1):
+            PersonName.objects.create(person=p, name=f"Fictional alias {i}.{j}")
+        if i:  # the first has no residence: another set of kinds, another statement
+            ResidenceFactory(person=p)
+        approved(assessor=caseworker, reviewer=supervisor, person=p)
+    user = AuthorisationBackend().get_user(caseworker.pk)
+    for _ in range(2):  # the second time round, every statement is a kept one
+        for p in people:
+            with django_assert_num_queries(2):  # the person, then every kind they have in one statement
+                loaded = selectors.person_for_user(user=user, pk=p.pk, also=case_selectors.case_prefetches(), also_named="case")
+                got = _rows(loaded)
+                [r.reviewer.username for a in loaded.assessments.all() for r in a.reviews.all()]
+            expected = type(p).objects.get(pk=p.pk)
+            prefetch_related_objects([expected], *selectors.profile_prefetches(), *case_selectors.case_prefetches())
+            assert got == _rows(expected)
+            assert len(got["other_names"]) == people.index(p) + 1 and len(got["assessments"]) == 1
+            assert loaded.assessments.all()[0].person is loaded  # each row knows its parent, as after a prefetch
+
+
+def test_the_assessment_pages_kept_statement_reads_each_assessments_own_parts(caseworker, supervisor, team):
+    from assessments.selectors import assessment_for_user
+    from tests.assessments import builders
+
+    user = AuthorisationBackend().get_user(supervisor.pk)
+    first = builders.fill(builders.start(assessor=caseworker, person=PersonFactory(owning_team=team)), assessor=caseworker)
+    second = builders.start(assessor=caseworker, person=PersonFactory(owning_team=team), transit=())
+    for _ in range(2):
+        a, b = assessment_for_user(user=user, pk=first.pk), assessment_for_user(user=user, pk=second.pk)
+        assert [i.pk for i in a.interviews.all()] == list(first.interviews.values_list("pk", flat=True))
+        assert sorted(f.pk for f in a.findings.all()) == sorted(first.findings.values_list("pk", flat=True))
+        assert all(f.assessment is a and f.risk_type.name for f in a.findings.all())
+        assert list(b.interviews.all()) == [] and list(b.findings.all()) == []
