@@ -22,6 +22,7 @@ from functools import cache
 
 from django.db import connection, models
 from django.db.models.base import ModelState
+from django.db.models.query import ModelIterable
 
 Part = tuple[str, Sequence]  # SQL and its parameters
 
@@ -144,10 +145,10 @@ def _joined(queryset) -> list[str] | None:
 
 
 def _plan(model, lookup):
-    """What one lookup reads: (relation, queryset, joined foreign keys, nested [(relation, queryset, joined)]),
-    or None for a shape this loader leaves to Django (a to_attr, a path, deeper joins or nesting)."""
+    """What one lookup reads: (relation, queryset, joined foreign keys, nested [(relation, queryset, joined,
+    to_attr)], to_attr), or None for a shape this loader leaves to Django (a path, deeper joins or nesting)."""
     name = lookup.prefetch_through if isinstance(lookup, models.Prefetch) else lookup
-    if isinstance(lookup, models.Prefetch) and lookup.to_attr or "__" in name:
+    if "__" in name:
         return None
     rel = _reverse_fk(model, name)
     if rel is None:
@@ -161,21 +162,34 @@ def _plan(model, lookup):
         inner_plan = _plan(rel.related_model, inner)
         if inner_plan is None or inner_plan[3]:
             return None
-        nested.append(inner_plan[:3])
-    return rel, queryset.prefetch_related(None), joined, nested
+        nested.append((*inner_plan[:3], inner_plan[4]))
+    to_attr = lookup.to_attr if isinstance(lookup, models.Prefetch) else None
+    return rel, queryset.prefetch_related(None), joined, nested, to_attr
 
 
-def _columns(queryset, joined: list[str]) -> tuple[object, dict]:
-    """The queryset's rows as values: every column of its model, and of each joined model as `j<i>_<column>`."""
+def _columns(queryset, joined: list[str], parent_fk) -> tuple[object, dict]:
+    """The queryset's rows as values: its model's columns, and each joined model's as `j<i>_<column>`; only
+    those its `only()`/`defer()` leave (always the keys: primary keys, the parent's and the joined foreign keys)."""
     model = queryset.model
-    own = [f.attname for f in model._meta.concrete_fields]
-    extra, names = {}, {}
+    names, defer = queryset.query.deferred_loading
+
+    def keep(field, prefix="") -> bool:
+        if not names or field.primary_key:
+            return True
+        return (f"{prefix}{field.name}" in names or f"{prefix}{field.attname}" in names) != defer
+
+    own = [
+        f.attname for f in model._meta.concrete_fields
+        if keep(f) or f is parent_fk or (f.is_relation and f.name in joined)
+    ]
+    extra, aliases = {}, {}
     for i, fk in enumerate(joined):
         target = model._meta.get_field(fk).related_model
-        names[fk] = (target, f"j{i}_")
+        aliases[fk] = (target, f"j{i}_")
         for f in target._meta.concrete_fields:
-            extra[f"j{i}_{f.attname}"] = models.F(f"{fk}__{f.attname}")
-    return queryset.values(*own, **extra), names
+            if keep(f, f"{fk}__"):
+                extra[f"j{i}_{f.attname}"] = models.F(f"{fk}__{f.attname}")
+    return queryset.values(*own, **extra), aliases
 
 
 def _instances(model, rows: list[dict], joined_names: dict) -> list[models.Model]:
@@ -189,68 +203,106 @@ def _instances(model, rows: list[dict], joined_names: dict) -> list[models.Model
     return out
 
 
-def _cache(instance, rel, rows: list[models.Model]) -> None:
-    """Leave `rows` where `instance.<relation>.all()` finds them, as Django's prefetch does, each row knowing
-    its parent."""
+def _cache(instance, rel, rows: list[models.Model], to_attr: str | None = None) -> None:
+    """Leave `rows` where `instance.<relation>.all()` finds them (or in `instance.<to_attr>`), as Django's
+    prefetch does, each row knowing its parent."""
     for row in rows:
         row._state.fields_cache[rel.field.name] = instance
+    if to_attr:
+        setattr(instance, to_attr, rows)
+        return
     queryset = getattr(instance, rel.get_accessor_name()).get_queryset()
     queryset._result_cache, queryset._prefetch_done = rows, True
     instance.__dict__.setdefault("_prefetched_objects_cache", {})[rel.cache_name] = queryset
 
 
-_SENTINEL = -(2**62) + 918273645  # stands for the instance's id in a kept statement; no row has it
+_SENTINEL = -(2**62) + 918273645  # stands for the records' ids in a kept statement (minus their position)
 _related_statements = StatementCache()
 
 
-def _related_statement(model, lookups, pk):
-    """The statement reading `lookups` of the record `pk`, with what is needed to read its rows back."""
+def _related_statement(model, lookups, ids: list):
+    """The statement reading `lookups` of the records `ids`, with what is needed to read its rows back."""
     parts, plans, rest = {}, [], []
     for lookup in lookups:
         plan = _plan(model, lookup)
         if plan is None:
             rest.append(lookup)
             continue
-        rel, queryset, joined, nested = plan
-        mine = queryset.filter(**{rel.field.name: pk})
-        values, names = _columns(mine, joined)
+        rel, queryset, joined, nested, to_attr = plan
+        mine = queryset.filter(**{f"{rel.field.name}__in": ids})
+        values, names = _columns(mine, joined, rel.field)
         key = f"p{len(plans)}"
         parts[key] = compiled(values)
         inner = []
-        for j, (rel2, queryset2, joined2) in enumerate(nested):
-            values2, names2 = _columns(queryset2.filter(**{f"{rel2.field.name}__in": mine.values("pk")}), joined2)
+        for j, (rel2, queryset2, joined2, to_attr2) in enumerate(nested):
+            values2, names2 = _columns(queryset2.filter(**{f"{rel2.field.name}__in": mine.values("pk")}), joined2, rel2.field)
             parts[f"{key}_{j}"] = compiled(values2)
-            inner.append((f"{key}_{j}", rel2, names2))
-        plans.append((key, rel, names, inner))
+            inner.append((f"{key}_{j}", rel2, names2, to_attr2))
+        plans.append((key, rel, names, inner, to_attr))
     return (statement(parts) if parts else None), plans, rest
 
 
-def load_related(instance: models.Model, lookups, *, kept_as: Hashable | None = None) -> None:
-    """`prefetch_related_objects([instance], *lookups)` in one statement: each lookup's rows (with the rows its
-    queryset joins, and one level of nested lookups) read back as JSON into light instances. Lookups of other
-    shapes are left to Django's prefetch.
+def _spread(parents: list[models.Model], rel, rows: list[models.Model], to_attr: str | None) -> None:
+    """Give each parent its rows (grouped by the foreign key), in the rows' order."""
+    by_parent: dict[object, list] = {p.pk: [] for p in parents}
+    for row in rows:
+        by_parent[getattr(row, rel.field.attname)].append(row)
+    for parent in parents:
+        _cache(parent, rel, by_parent[parent.pk], to_attr)
 
-    With `kept_as`, the statement is built once for that name and kept, the record's id put in at each use:
-    only for lookups that depend on nothing but the record (no user, no date)."""
-    model = type(instance)
+
+def load_related(instances, lookups, *, kept_as: Hashable | None = None) -> None:
+    """`prefetch_related_objects(instances, *lookups)` in one statement: each lookup's rows (with the rows its
+    queryset joins, and one level of nested lookups) read back as JSON into light instances. Lookups of other
+    shapes are left to Django's prefetch. `instances` is one record or a list of records of one model.
+
+    With `kept_as`, the statement is built once for that name (and number of records) and kept, the records'
+    ids put in at each use: only for lookups that depend on nothing but the records (no user, no date)."""
+    instances = [instances] if isinstance(instances, models.Model) else list(instances)
+    if not instances:
+        return
+    model = type(instances[0])
+    ids = [i.pk for i in instances]
     if kept_as is None:
-        stmt, plans, rest = _related_statement(model, lookups, instance.pk)
+        stmt, plans, rest = _related_statement(model, lookups, ids)
     else:
+        stand_ins = [_SENTINEL - k for k in range(len(ids))]
         stmt, plans, rest = _related_statements.get(
-            (model, kept_as), lambda: _related_statement(model, lookups, _SENTINEL)
+            (model, kept_as, len(ids)), lambda: _related_statement(model, lookups, stand_ins)
         )
         if stmt is not None:
-            stmt = Statement(stmt.names, stmt.sql, tuple(instance.pk if p == _SENTINEL else p for p in stmt.params))
+            put = dict(zip(stand_ins, ids))
+            stmt = Statement(stmt.names, stmt.sql, tuple(put.get(p, p) if type(p) is int else p for p in stmt.params))
     if stmt is not None:
         rows = run(stmt)
-        for key, rel, names, inner in plans:
-            parents = _instances(rel.related_model, rows[key], names)
-            _cache(instance, rel, parents)
-            for inner_key, rel2, names2 in inner:
-                children: dict[object, list] = {p.pk: [] for p in parents}
-                for child in _instances(rel2.related_model, rows[inner_key], names2):
-                    children[getattr(child, rel2.field.attname)].append(child)
-                for parent in parents:
-                    _cache(parent, rel2, children[parent.pk])
+        for key, rel, names, inner, to_attr in plans:
+            found = _instances(rel.related_model, rows[key], names)
+            _spread(instances, rel, found, to_attr)
+            for inner_key, rel2, names2, to_attr2 in inner:
+                _spread(found, rel2, _instances(rel2.related_model, rows[inner_key], names2), to_attr2)
     if rest:
-        models.prefetch_related_objects([instance], *rest)
+        models.prefetch_related_objects(instances, *rest)
+
+
+class KeptPrefetch(models.Prefetch):
+    """A Prefetch whose rows depend on nothing but the records (no user, no date), named so its statement can
+    be kept (`KeptPrefetchQuerySet`)."""
+
+    def __init__(self, lookup, queryset=None, to_attr=None, *, kept_as: str):
+        super().__init__(lookup, queryset, to_attr)
+        self.kept_as = kept_as
+
+
+class KeptPrefetchQuerySet(models.QuerySet):
+    """A QuerySet whose prefetches, when each is a `KeptPrefetch` or a plain relation name, are read by
+    `load_related` in one kept statement instead of one query each; any other prefetch goes Django's way."""
+
+    def _prefetch_related_objects(self):
+        lookups = self._prefetch_related_lookups
+        is_models = self._iterable_class is ModelIterable
+        if is_models and lookups and all(isinstance(l, KeptPrefetch) or isinstance(l, str) for l in lookups):
+            key = tuple(l.kept_as if isinstance(l, KeptPrefetch) else l for l in lookups)
+            load_related(self._result_cache, lookups, kept_as=key)
+            self._prefetch_done = True
+        else:
+            super()._prefetch_related_objects()

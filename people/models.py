@@ -14,6 +14,7 @@ from django.db.models.functions import Greatest, Least
 from django_countries.fields import CountryField
 
 from core.links import record_url
+from core.sqljson import KeptPrefetch, KeptPrefetchQuerySet
 from core.models import TimeStamped
 from people import choices
 from people.scoping import visible_team_ids
@@ -156,7 +157,7 @@ SEARCH_COLUMNS = ("search_text", "search_words", "name_keys")  # derived from th
 LIST_DEFERRED = (*SEARCH_COLUMNS, "contact_notes", "created_by", "created_at", "updated_at")
 
 
-class PersonQuerySet(models.QuerySet):
+class PersonQuerySet(KeptPrefetchQuerySet):
     def visible_to(self, user) -> PersonQuerySet:
         """The one scoping rule: admins see everyone, others the people of their teams (see people.scoping)."""
         ids = visible_team_ids(user)
@@ -169,19 +170,21 @@ class PersonQuerySet(models.QuerySet):
             self.select_related("owning_team", "assigned_caseworker")
             .defer(*LIST_DEFERRED, "owning_team__description", "assigned_caseworker__password")
             .prefetch_related(
-                models.Prefetch(
+                KeptPrefetch(
                     "residences",
                     queryset=Residence.objects.filter(ended_on__isnull=True)
                     .select_related("camp")
                     .only("id", "person_id", "place", "started_on", "ended_on", "camp__id", "camp__name"),
                     to_attr="open_residences",
+                    kept_as="open residence",
                 ),
-                models.Prefetch(
+                KeptPrefetch(
                     "legal_statuses",
                     queryset=LegalStatus.objects.filter(ended_on__isnull=True)
                     .only("id", "person_id", "kind", "started_on", "ended_on")
                     .order_by("-started_on"),
                     to_attr="current_statuses",
+                    kept_as="current statuses",
                 ),
             )
         )

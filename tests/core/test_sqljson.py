@@ -57,3 +57,40 @@ def test_the_statement_cache_builds_once_per_key_and_forgets_the_least_recently_
     for key in ("a", "b", "a", "c", "a", "b"):
         cache.get(key, lambda key=key: build(key))
     assert built == ["a", "b", "c", "b"]  # "b" was the least recently used when "c" came
+
+
+def test_list_data_is_what_djangos_prefetch_gives_for_any_page(team, django_assert_num_queries):
+    """Person.objects.with_list_data() reads the open residence and current statuses of a page of people in
+    one kept statement (KeptPrefetchQuerySet): each person must get their own, whatever page came before."""
+    from django.db.models import Prefetch, prefetch_related_objects
+
+    from people.models import LegalStatus
+    from tests.factories import CampFactory, LegalStatusFactory
+
+    camps = [CampFactory(name=f"Fictional Camp {i}") for i in range(3)]
+    people = [PersonFactory(owning_team=team, full_name_latin=f"Fictional {i:02d}") for i in range(7)]
+    for i, p in enumerate(people):
+        if i % 3:
+            ResidenceFactory(person=p, camp=camps[i % 3])
+        for k in range(i % 3):
+            LegalStatusFactory(person=p, started_on=datetime.date(2010 + k, 1, 1))
+
+    def shown(persons):
+        return [([r.where for r in p.open_residences], [(s.kind, s.started_on) for s in p.current_statuses]) for p in persons]
+
+    def expected(persons):
+        fresh = [Person.objects.get(pk=p.pk) for p in persons]
+        prefetch_related_objects(
+            fresh,
+            Prefetch("residences", queryset=Residence.objects.filter(ended_on__isnull=True).select_related("camp"), to_attr="open_residences"),
+            Prefetch("legal_statuses", queryset=LegalStatus.objects.filter(ended_on__isnull=True).order_by("-started_on"), to_attr="current_statuses"),
+        )
+        return shown(fresh)
+
+    listed = Person.objects.with_list_data().order_by("full_name_latin")
+    for page in (listed[:3], listed[3:6], listed.reverse()[:3], listed[6:]):
+        with django_assert_num_queries(2):  # the people, then their residences and statuses together
+            persons = list(page)
+            got = shown(persons)
+        assert got == expected(persons)
+    assert [len(s) for _, s in shown(list(listed))] == [i % 3 for i in range(7)]
