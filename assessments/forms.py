@@ -204,7 +204,6 @@ class DeclarationForm(CrispyMixin, forms.Form):
 
 
 class ReviewForm(CrispyMixin, forms.Form):
-    renders_blank = True  # fixed choices, no initial values: its empty rendering is kept (app_tags.crispy_blank)
     decision = forms.ChoiceField(label="Your decision", choices=choices.ReviewDecision.choices, widget=forms.RadioSelect)
     comments = forms.CharField(
         label="Comments", required=False, widget=forms.Textarea(attrs={"rows": 4}),
@@ -214,6 +213,10 @@ class ReviewForm(CrispyMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.setup_helper()
+
+    def blank_key(self) -> tuple:
+        """Its empty rendering depends on nothing else: kept ({% crispy_blank %})."""
+        return ()
 
 
 class ReasonForm(CrispyMixin, forms.Form):
@@ -274,6 +277,11 @@ class DecisionForm(CrispyMixin, forms.Form):
                 c for c in choices.DecisionOutcome.choices if c[0] != choices.DecisionOutcome.AUTHORISED
             ]
             self.fields["outcome"].help_text = "Removal cannot be authorised (see the reasons above); it can be barred or postponed."
+
+    def blank_key(self) -> tuple:
+        """Its empty rendering depends on the outcomes offered (and the initial date): kept ({% crispy_blank %})."""
+        outcome = self.fields["outcome"]
+        return (tuple(outcome.choices), str(outcome.help_text))
 
 
 class RouteChoiceForm(RouteFormMixin):

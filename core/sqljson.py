@@ -72,15 +72,16 @@ def fetch(parts: Mapping[str, Part]) -> dict[str, list[dict]]:
 
 
 class StatementCache:
-    """Statements kept by a key that decides them entirely (e.g. the user and their scope), so a page opened
-    again does not build and compile its querysets again: a few milliseconds of Django per request. Least
-    recently used ones go first; per process, nothing shared, nothing about the rows kept."""
+    """Statements (or other renderings) kept by a key that decides them entirely (e.g. the user and their
+    scope), so a page opened again does not build and compile its querysets again: a few milliseconds of
+    Django per request. Least recently used ones go first; per process, nothing shared, nothing about the rows
+    kept."""
 
     def __init__(self, size: int = 256):
         self.size = size
         self._kept: OrderedDict[Hashable, Statement] = OrderedDict()
 
-    def get(self, key: Hashable, build: Callable[[], Statement]) -> Statement:
+    def get(self, key: Hashable, build: Callable[[], object]):
         found = self._kept.get(key)
         if found is None:
             found = self._kept[key] = build()

@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 
 from core.html import format_html
 from core.links import record_url as _record_url
+from core.sqljson import StatementCache
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
@@ -105,24 +106,23 @@ def finding_cells(assessment, row, editable):
     return mark_safe("".join(cells))
 
 
-_blank_forms: dict = {}
+_blank_forms = StatementCache(size=64)  # least recently used out (a form with today's date as initial value)
 
 
 @register.simple_tag(takes_context=True)
 def crispy_blank(context, form):
-    """`{% crispy form %}`, kept once rendered for a form that is always empty when shown unbound (its class
-    says `renders_blank = True`: no initial values, no choices read from the database): the crispy templates
-    cost a page like the review page more than the rest of its form handling. A bound form (errors, typed
-    values) is rendered anew each time."""
+    """`{% crispy form %}`, kept once rendered for an unbound form whose class says what else its rendering
+    depends on (`blank_key()`: choices that vary, say) besides its class, prefix, initial values and the
+    language: the crispy templates cost pages like the review and decision pages more than the rest of their
+    form handling. A bound form (errors, typed values) is rendered anew each time."""
     from crispy_forms.utils import render_crispy_form
 
-    if form.is_bound or form.initial or not getattr(form, "renders_blank", False):
+    blank_key = getattr(form, "blank_key", None)
+    if form.is_bound or blank_key is None:
         return render_crispy_form(form, context=context)
-    key = (type(form), form.prefix, form.auto_id, get_language())
-    html = _blank_forms.get(key)
-    if html is None:
-        html = _blank_forms[key] = render_crispy_form(form, context=context)
-    return html
+    initial = tuple(sorted((name, str(value)) for name, value in form.initial.items()))
+    key = (type(form), form.prefix, form.auto_id, get_language(), initial, blank_key())
+    return _blank_forms.get(key, lambda: render_crispy_form(form, context=context))
 
 
 # Rows of the person list (and search results, camp residents): written in Python, as the badges are. In

@@ -27,3 +27,17 @@ def test_a_bound_form_is_rendered_with_what_was_typed_and_its_errors(rf):
     assert page == CRISPY.render({"form": bound}, request)
     assert "This field is required." in page and "Fictional &lt;typed&gt; comment" in page
     assert BLANK.render({"form": ReviewForm()}, request) != page
+
+
+def test_the_decision_form_is_kept_per_outcomes_offered_and_date(rf):
+    import datetime
+
+    from assessments.forms import DecisionForm
+
+    request = rf.get("/")
+    for allowed in (True, False, True):
+        for day in (datetime.date(2026, 11, 27), datetime.date(2026, 11, 28)):
+            form = DecisionForm(allowed=allowed, initial={"decided_on": day})
+            kept = BLANK.render({"form": form}, request)
+            assert kept == CRISPY.render({"form": DecisionForm(allowed=allowed, initial={"decided_on": day})}, request)
+            assert ('value="authorised"' in kept) == allowed and day.isoformat() in kept
