@@ -213,10 +213,10 @@ def _my_work_statement(user, *, window: bool = True) -> Statement:
         # statuses would sort every one of them.
         "in_progress": merged(
             [compiled(assessments(choices.AssessmentStatus.DRAFT)), compiled(assessments(choices.AssessmentStatus.SUBMITTED))],
-            order_by="proposal_planned_date ASC NULLS LAST, created_at, id", limit=limit,
+            order_by=by_urgency, limit=limit,
         ),
         "returned": compiled(assessments(choices.AssessmentStatus.RETURNED, latest_return=latest_return)),
-        "flags": merged(flag_parts, order_by="blocks_removal DESC, severity DESC, raised_at, id", limit=limit, distinct=True),
+        "flags": merged(flag_parts, order_by=FLAG_URGENCY, limit=limit, distinct=True),
         "unassessed": compiled(unassessed),
         "people": _nearest_removals(my_open_proposals, assigned, limit=limit, window=window),
         "assigned_count": _count(assigned),

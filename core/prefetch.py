@@ -15,12 +15,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db.models import BooleanField, Model, Prefetch
 from django.db.models.expressions import RawSQL
 
-from core.sqljson import load_related
-
-
-def _relation(model: type[Model], lookup: str | Prefetch):
-    name = lookup.prefetch_through if isinstance(lookup, Prefetch) else lookup
-    return model._meta.get_field(name.split("__", 1)[0])
+from core.sqljson import load_related, lookup_relation, set_loaded
 
 
 def presence(model: type[Model], lookups: Sequence[str | Prefetch]) -> RawSQL:
@@ -29,7 +24,7 @@ def presence(model: type[Model], lookups: Sequence[str | Prefetch]) -> RawSQL:
     table, pk = model._meta.db_table, model._meta.pk.column
     checks = []
     for lookup in lookups:
-        rel = _relation(model, lookup)
+        rel = lookup_relation(model, lookup)
         checks.append(
             f'EXISTS (SELECT 1 FROM "{rel.related_model._meta.db_table}" r WHERE r."{rel.field.column}" = "{table}"."{pk}")'
         )
@@ -41,17 +36,11 @@ def prefetch_present(instance: Model, lookups: Sequence[str | Prefetch], present
     statement (core.sqljson.load_related; kept under `kept_as` with which kinds are present, for lookups that
     depend on nothing but the record); set the others empty without a query."""
     wanted = []
-    cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
     for lookup, has_rows in zip(lookups, present, strict=True):
         if has_rows:
             wanted.append(lookup)
-            continue
-        rel = _relation(type(instance), lookup)
-        empty = rel.related_model._default_manager.none()
-        empty._result_cache, empty._prefetch_done = [], True
-        if isinstance(lookup, Prefetch) and lookup.to_attr:
-            setattr(instance, lookup.to_attr, [])
         else:
-            cache[rel.cache_name] = empty
+            to_attr = lookup.to_attr if isinstance(lookup, Prefetch) else None
+            set_loaded(instance, lookup_relation(type(instance), lookup), [], to_attr)
     if wanted:
         load_related(instance, wanted, kept_as=None if kept_as is None else (kept_as, tuple(present)))

@@ -6,7 +6,7 @@ still an ORM queryset (so scoping stays `visible_to`), compiled to SQL; the stat
 one JSON array (`json_agg` of the rows, in the query's order), and `light` turns a row into an instance of
 its model with only the columns read, for the same row templates and model properties.
 
-    rows = fetch({"drafts": compiled(drafts.values("id", "status")), "count": ...})
+    rows = run(statement({"drafts": compiled(drafts.values("id", "status")), "count": ...}))
 
 An instance from `light` has only the fields its row had: reading another one would query the database for
 it, as a deferred field does, which the page tests' query budgets would show.
@@ -32,12 +32,29 @@ def compiled(queryset) -> Part:
     return queryset.query.sql_with_params()
 
 
-def merged(parts: Sequence[Part], *, order_by: str, limit: int, distinct: bool = False) -> Part:
-    """Rows of several compiled queries (with the same columns) in one order, the first `limit` of them;
-    `distinct` drops rows that more than one query found."""
+def _order_sql(terms) -> str:
+    """An ORDER BY over the selected columns from the terms a queryset is ordered by ("-name", "name",
+    F("name").asc(nulls_last=True)), so merged lists are ordered by the same terms as their parts."""
+    out = []
+    for term in terms:
+        if isinstance(term, str):
+            desc, name, nulls = term.startswith("-"), term.lstrip("-"), ""
+        else:  # an OrderBy of a column
+            desc, name = term.descending, term.expression.name
+            nulls = " NULLS LAST" if term.nulls_last else " NULLS FIRST" if term.nulls_first else ""
+        out.append(f'"{name}" {"DESC" if desc else "ASC"}{nulls}')
+    return ", ".join(out)
+
+
+def merged(parts: Sequence[Part], *, order_by: Sequence, limit: int, distinct: bool = False) -> Part:
+    """Rows of several compiled queries (with the same columns) in the order `order_by` (the terms the parts
+    are ordered by), the first `limit` of them; `distinct` drops rows that more than one query found."""
     union = " UNION " if distinct else " UNION ALL "
     sql = union.join(f"({sql})" for sql, _ in parts)
-    return f"SELECT * FROM ({sql}) merged ORDER BY {order_by} LIMIT {int(limit)}", [p for _, params in parts for p in params]
+    return (
+        f"SELECT * FROM ({sql}) merged ORDER BY {_order_sql(order_by)} LIMIT {int(limit)}",
+        [p for _, params in parts for p in params],
+    )
 
 
 @dataclass(frozen=True)
@@ -64,11 +81,6 @@ def run(stmt: Statement) -> dict[str, list[dict]]:
         cursor.execute(stmt.sql, stmt.params)
         values = cursor.fetchone()
     return dict(zip(stmt.names, values, strict=True))
-
-
-def fetch(parts: Mapping[str, Part]) -> dict[str, list[dict]]:
-    """Run every part in one statement (`statement` and `run`)."""
-    return run(statement(parts))
 
 
 class StatementCache:
@@ -126,10 +138,19 @@ def light(model: type[models.Model], values: Mapping, **related: models.Model) -
 # A record's related rows in one statement: `prefetch_related_objects` for one instance, one round trip.
 
 
-def _reverse_fk(model: type[models.Model], name: str):
-    """The reverse foreign key `name` of `model` (e.g. Person.residences), or None for any other relation."""
+def lookup_relation(model: type[models.Model], lookup):
+    """The relation a prefetch lookup (a name or a Prefetch) starts with, e.g. Person.residences."""
+    name = lookup.prefetch_through if isinstance(lookup, models.Prefetch) else lookup
+    return model._meta.get_field(name.split("__", 1)[0])
+
+
+def _reverse_fk(model: type[models.Model], lookup):
+    """The lookup's reverse foreign key (e.g. Person.residences), or None for a path or any other relation."""
+    name = lookup.prefetch_through if isinstance(lookup, models.Prefetch) else lookup
+    if "__" in name:
+        return None
     try:
-        rel = model._meta.get_field(name)
+        rel = lookup_relation(model, lookup)
     except Exception:
         return None
     return rel if isinstance(rel, models.ManyToOneRel) and not isinstance(rel, models.OneToOneRel) else None
@@ -148,10 +169,7 @@ def _joined(queryset) -> list[str] | None:
 def _plan(model, lookup):
     """What one lookup reads: (relation, queryset, joined foreign keys, nested [(relation, queryset, joined,
     to_attr)], to_attr), or None for a shape this loader leaves to Django (a path, deeper joins or nesting)."""
-    name = lookup.prefetch_through if isinstance(lookup, models.Prefetch) else lookup
-    if "__" in name:
-        return None
-    rel = _reverse_fk(model, name)
+    rel = _reverse_fk(model, lookup)
     if rel is None:
         return None
     queryset = lookup.queryset if isinstance(lookup, models.Prefetch) and lookup.queryset is not None else rel.related_model._default_manager.all()
@@ -204,15 +222,18 @@ def _instances(model, rows: list[dict], joined_names: dict) -> list[models.Model
     return out
 
 
-def _cache(instance, rel, rows: list[models.Model], to_attr: str | None = None) -> None:
+def set_loaded(instance, rel, rows: list[models.Model], to_attr: str | None = None) -> None:
     """Leave `rows` where `instance.<relation>.all()` finds them (or in `instance.<to_attr>`), as Django's
-    prefetch does, each row knowing its parent."""
+    prefetch does, each row knowing its parent. No rows: an empty queryset, without building the relation's."""
     for row in rows:
         row._state.fields_cache[rel.field.name] = instance
     if to_attr:
         setattr(instance, to_attr, rows)
         return
-    queryset = getattr(instance, rel.get_accessor_name()).get_queryset()
+    if rows:
+        queryset = getattr(instance, rel.get_accessor_name()).get_queryset()
+    else:
+        queryset = rel.related_model._default_manager.none()
     queryset._result_cache, queryset._prefetch_done = rows, True
     instance.__dict__.setdefault("_prefetched_objects_cache", {})[rel.cache_name] = queryset
 
@@ -249,7 +270,7 @@ def _spread(parents: list[models.Model], rel, rows: list[models.Model], to_attr:
     for row in rows:
         by_parent[getattr(row, rel.field.attname)].append(row)
     for parent in parents:
-        _cache(parent, rel, by_parent[parent.pk], to_attr)
+        set_loaded(parent, rel, by_parent[parent.pk], to_attr)
 
 
 def load_related(instances, lookups, *, kept_as: Hashable | None = None) -> None:

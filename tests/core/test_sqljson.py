@@ -7,7 +7,7 @@ import datetime
 import pytest
 from django.db.models import F
 
-from core.sqljson import compiled, fetch, light, merged
+from core.sqljson import compiled, light, merged, run, statement
 from people.models import Person, Residence
 from tests.factories import PersonFactory, ResidenceFactory
 
@@ -19,13 +19,13 @@ def test_parts_come_back_in_their_order_in_one_statement(team, django_assert_num
         PersonFactory(owning_team=team, full_name_latin=name)
     by_name = Person.objects.order_by("full_name_latin").values("id", "full_name_latin")
     with django_assert_num_queries(1):
-        rows = fetch({
+        rows = run(statement({
             "up": compiled(by_name),
             "down": compiled(by_name.order_by("-full_name_latin")[:2]),
             "none": compiled(by_name.filter(full_name_latin="nobody")),
             "both": merged([compiled(by_name[:2]), compiled(by_name.order_by("-full_name_latin")[:2])],
-                           order_by="full_name_latin DESC", limit=3, distinct=True),
-        })
+                           order_by=["-full_name_latin"], limit=3, distinct=True),
+        }))
     assert [r["full_name_latin"] for r in rows["up"]] == ["Fictional Abe", "Fictional Bob", "Fictional Cara"]
     assert [r["full_name_latin"] for r in rows["down"]] == ["Fictional Cara", "Fictional Bob"]
     assert rows["none"] == []
@@ -34,7 +34,8 @@ def test_parts_come_back_in_their_order_in_one_statement(team, django_assert_num
 
 def test_light_instances_read_dates_moments_and_related_rows_without_queries(person, django_assert_num_queries):
     ResidenceFactory(person=person, started_on=datetime.date(2012, 3, 4))
-    row = fetch({"r": compiled(Residence.objects.values("id", "started_on", "created_at", "person_id", name=F("person__full_name_latin")))})["r"][0]
+    residences = Residence.objects.values("id", "started_on", "created_at", "person_id", name=F("person__full_name_latin"))
+    row = run(statement({"r": compiled(residences)}))["r"][0]
     with django_assert_num_queries(0):
         residence = light(Residence, {k: row[k] for k in ("id", "started_on", "created_at")},
                           person=light(Person, {"id": row["person_id"], "full_name_latin": row["name"]}))
@@ -94,3 +95,14 @@ def test_list_data_is_what_djangos_prefetch_gives_for_any_page(team, django_asse
             got = shown(persons)
         assert got == expected(persons)
     assert [len(s) for _, s in shown(list(listed))] == [i % 3 for i in range(7)]
+
+
+def test_merged_lists_follow_the_ordering_terms_of_their_parts_nulls_included(team):
+    born = {"Fictional Unknown": None, "Fictional Older": datetime.date(1970, 1, 1), "Fictional Younger": datetime.date(1990, 1, 1)}
+    for name, day in born.items():
+        PersonFactory(owning_team=team, full_name_latin=name, birth_date=day)
+    terms = (F("birth_date").asc(nulls_last=True), "-full_name_latin")
+    part = Person.objects.order_by(*terms).values("id", "full_name_latin", "birth_date")
+    rows = run(statement({"m": merged([compiled(part[:2]), compiled(part.reverse()[:2])], order_by=terms, limit=3, distinct=True)}))
+    assert [r["full_name_latin"] for r in rows["m"]] == [r["full_name_latin"] for r in part]
+    assert [r["full_name_latin"] for r in rows["m"]] == ["Fictional Older", "Fictional Younger", "Fictional Unknown"]
