@@ -6,9 +6,10 @@ changes go through the services behind the pages, so nothing here can set a stat
 decision the gate would refuse (and the database would refuse it anyway).
 """
 
+from django import forms
 from django.contrib import admin
 
-from assessments import models
+from assessments import models, services
 from core.admin import ReadOnlyAdminMixin, ScopedAdmin, TimestampedAdmin
 
 
@@ -21,8 +22,31 @@ class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
         return tuple(self.fields or ())
 
 
+class RiskTypeForm(forms.ModelForm):
+    """The taxonomy cannot lift an absolute bar: the refusal the database trigger also gives, as a form error."""
+
+    class Meta:
+        model = models.RiskType
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and (refusal := services.risk_type_change_refusal(
+            self.instance, absolute_bar=cleaned.get("absolute_bar", self.instance.absolute_bar),
+            is_active=cleaned.get("is_active", self.instance.is_active),
+        )):
+            raise forms.ValidationError(refusal, code="risk_type_bar_in_use")
+        return cleaned
+
+
 @admin.register(models.RiskType)
 class RiskTypeAdmin(TimestampedAdmin):
+    form = RiskTypeForm
+
+    def get_changelist_form(self, request, **kwargs):
+        kwargs.setdefault("form", RiskTypeForm)
+        return super().get_changelist_form(request, **kwargs)
+
     list_display = ("name", "code", "absolute_bar", "is_active", "position")
     list_editable = ("is_active", "position")
     list_filter = ("absolute_bar", "is_active")

@@ -6,10 +6,14 @@ class AssessmentsConfig(AppConfig):
     verbose_name = "Assessments"
 
     def ready(self) -> None:
-        from assessments.gate import translate_trigger_message
+        from assessments.completeness import translate_incomplete_error
+        from assessments.gate import translate_trigger_error
         from core.errors import TRIGGER_TRANSLATORS
 
-        TRIGGER_TRANSLATORS["removal_gate"] = translate_trigger_message
+        TRIGGER_TRANSLATORS["removal_gate"] = translate_trigger_error
+        TRIGGER_TRANSLATORS["decision_proposal_closed"] = translate_trigger_error
+        TRIGGER_TRANSLATORS["decision_date"] = translate_trigger_error
+        TRIGGER_TRANSLATORS["assessment_incomplete"] = translate_incomplete_error
 
         from assessments import flag_rules
         from people.signals import vulnerability_recorded

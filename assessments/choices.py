@@ -150,6 +150,10 @@ class FlagCategory(models.TextChoices):
     AUTOMATIC = "automatic", "Raised automatically"
 
 
+# Categories that suspend removal by law: such a flag always blocks, whatever its "blocks removal" box says.
+SUSPENSIVE_FLAG_CATEGORIES = (FlagCategory.APPEAL_PENDING, FlagCategory.INTERIM_MEASURE)
+
+
 class DecisionOutcome(models.TextChoices):
     AUTHORISED = "authorised", "Removal authorised"
     BARRED = "barred", "Removal barred"

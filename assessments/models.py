@@ -16,6 +16,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.expressions import RawSQL
 from django.utils.deconstruct import deconstructible
 from django.utils.functional import cached_property
 from django_countries.fields import Country, CountryField
@@ -39,6 +40,18 @@ def country_name(code: str) -> str:
 def route_label(destination: str, transit: list[str]) -> str:
     """"Turkey → Iran": transit countries in order, then the destination."""
     return " → ".join(country_name(c) for c in [*transit, destination])
+
+
+def allowed_values(field: str, vocabulary, *, name: str, blank: bool = False) -> models.CheckConstraint:
+    """A CHECK that `field` holds one of `vocabulary`'s values (or '' when `blank`): the gate and the pages
+    recognise only these, so raw SQL cannot write a value they would misread (`Authorised`, `AUTHORISED`)."""
+    values = [*vocabulary.values, *([""] if blank else [])]
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__in": values}),
+        name=name,
+        violation_error_code="value_not_allowed",
+        violation_error_message=f"Choose one of the listed values for {field.replace('_', ' ')}.",
+    )
 
 
 class RouteMixin(models.Model):
@@ -149,6 +162,16 @@ class FlagRule(TimeStamped):
 
     class Meta:
         ordering = ["code"]
+        constraints = [
+            allowed_values("code", choices.FlagRuleCode, name="flag_rule_code_allowed"),
+            models.CheckConstraint(
+                condition=~Q(code=choices.FlagRuleCode.REAL_RISK_ABSOLUTE) | Q(enabled=True, blocks_removal=True),
+                name="flag_rule_absolute_always_blocks",
+                violation_error_code="rule_cannot_be_disabled",
+                violation_error_message="The flag for a real risk of torture or the death penalty is always raised and always "
+                "blocks removal: it cannot be disabled or made non-blocking.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.get_code_display()
@@ -183,6 +206,10 @@ class RemovalProposal(RouteMixin, ScopeCopy, TimeStamped):
             models.Index(
                 fields=["scope_caseworker_id", "planned_date", "person_id"], condition=Q(status="open"), name="proposal_open_caseworker_date"
             ),
+        ]
+        constraints = [
+            allowed_values("measure", choices.Measure, name="proposal_measure_allowed"),
+            allowed_values("status", choices.ProposalStatus, name="proposal_status_allowed"),
         ]
 
     def __str__(self) -> str:
@@ -279,6 +306,8 @@ class Assessment(RouteMixin, ScopeCopy, TimeStamped):
                 violation_error_code="open_assessment_exists",
                 violation_error_message="This person already has an assessment in progress for this route.",
             ),
+            allowed_values("status", choices.AssessmentStatus, name="assessment_status_allowed"),
+            allowed_values("conclusion", choices.Conclusion, name="assessment_conclusion_allowed", blank=True),
         ]
 
     def __str__(self) -> str:
@@ -488,10 +517,27 @@ class Finding(TimeStamped):
     charges_or_sentence = models.TextField("Charges or sentence (death penalty)", blank=True)
     sentenced_in_absentia = models.BooleanField(default=False)
     evidence = models.ManyToManyField(Evidence, blank=True, related_name="findings", verbose_name="evidence relied on")
+    # A finding of no real risk where an earlier approved finding found one must revisit it expressly.
+    revisits = models.ForeignKey(
+        "ApprovedFinding", on_delete=models.PROTECT, null=True, blank=True, related_name="revisited_by",
+        verbose_name="earlier finding of real risk revisited",
+    )
+    revisit_reasons = models.TextField(
+        "Why the earlier risk no longer holds", blank=True,
+        help_text="Changed country conditions, new evidence: what makes the earlier finding of real risk no longer hold.",
+    )
 
     class Meta:
         ordering = ["country", "risk_type__position"]
         constraints = [
+            allowed_values("outcome", choices.Outcome, name="finding_outcome_allowed"),
+            allowed_values("feared_actor", choices.FearedActor, name="finding_feared_actor_allowed", blank=True),
+            models.CheckConstraint(
+                condition=Q(revisits__isnull=True) | ~Q(revisit_reasons=""),
+                name="finding_revisit_has_reasons",
+                violation_error_code="revisit_reasons_required",
+                violation_error_message="Say why the earlier finding of real risk no longer holds.",
+            ),
             models.UniqueConstraint(
                 fields=["assessment", "country", "risk_type"],
                 name="finding_one_per_country_and_risk",
@@ -503,6 +549,38 @@ class Finding(TimeStamped):
 
     def __str__(self) -> str:
         return f"{country_name(str(self.country))}: {self.risk_type} – {self.get_outcome_display()}"
+
+
+class ApprovedFindingQuerySet(models.QuerySet):
+    def standing_for(self, person_id: int, countries: list[str] | None = None):
+        """The findings of real risk that still bar removal of this person (`standing_real_risks()`)."""
+        return self.filter(pk__in=RawSQL("SELECT record_id FROM standing_real_risks(%s, %s::text[])", [person_id, countries]))
+
+
+class ApprovedFinding(models.Model):
+    """A finding exactly as a reviewer approved it, written by the database when an assessment becomes
+    approved and never changed (migration 0008). A finding of real risk here keeps barring removal to or
+    through its country until a later approved finding revisits it, whatever happens to its assessment."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="approved_findings", editable=False)
+    finding_id = models.BigIntegerField(editable=False, help_text="The finding as it stood; it may since have changed.")
+    country = CountryField(editable=False)
+    risk_type = models.ForeignKey(RiskType, on_delete=models.PROTECT, related_name="+", editable=False)
+    outcome = models.CharField(max_length=24, choices=choices.Outcome.choices, editable=False)
+    reasons = models.TextField(blank=True, editable=False)
+    revisits = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False)
+    revisit_reasons = models.TextField(blank=True, editable=False)
+    approved_at = models.DateTimeField(editable=False)
+
+    objects = ApprovedFindingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["approved_at", "id"]
+        indexes = [models.Index(fields=["country", "risk_type", "outcome"], name="approved_finding_lookup")]
+        constraints = [allowed_values("outcome", choices.Outcome, name="approved_finding_outcome_allowed")]
+
+    def __str__(self) -> str:
+        return f"{country_name(str(self.country))}: {self.risk_type} – {self.get_outcome_display()} (approved {self.approved_at:%Y-%m-%d})"
 
 
 class Assurance(TimeStamped):
@@ -550,6 +628,7 @@ class Review(models.Model):
                 violation_error_code="comments_required",
                 violation_error_message="Say what needs to change: returning an assessment needs comments.",
             ),
+            allowed_values("decision", choices.ReviewDecision, name="review_decision_allowed"),
         ]
 
     def __str__(self) -> str:
@@ -618,6 +697,15 @@ class Flag(ScopeCopy):
                 violation_error_code="reason_required",
                 violation_error_message="Say why the flag is raised.",
             ),
+            allowed_values("category", choices.FlagCategory, name="flag_category_allowed"),
+            allowed_values("rule", choices.FlagRuleCode, name="flag_rule_allowed", blank=True),
+            allowed_values("severity", choices.Severity, name="flag_severity_allowed"),
+            models.CheckConstraint(
+                condition=~Q(category__in=choices.SUSPENSIVE_FLAG_CATEGORIES) | Q(blocks_removal=True),
+                name="flag_suspensive_blocks",
+                violation_error_code="suspensive_flag_blocks",
+                violation_error_message="A pending appeal or an interim measure suspends removal by law: the flag always blocks removal.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -637,6 +725,10 @@ class VoluntaryReturnConsent(TimeStamped):
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="return_consents")
     destination = CountryField()
+    transit_countries = ArrayField(
+        models.CharField(max_length=2), default=list, blank=True,
+        help_text="The route the person agreed to, in order of travel, before the destination.",
+    )
     given_on = models.DateField("Date consent was given")
     language = models.CharField(max_length=8, choices=LANGUAGES)
     interpreter_name = models.CharField("Interpreter", max_length=200, blank=True)
@@ -707,6 +799,8 @@ class RemovalDecision(RouteMixin, models.Model):
                 violation_error_code="reasons_required",
                 violation_error_message="A decision needs its reasons.",
             ),
+            allowed_values("measure", choices.Measure, name="decision_measure_allowed"),
+            allowed_values("outcome", choices.DecisionOutcome, name="decision_outcome_allowed"),
         ]
 
     def __str__(self) -> str:

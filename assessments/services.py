@@ -9,10 +9,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django_countries import countries
 
 from assessments import choices, flag_rules
-from assessments.completeness import FINDING_NEEDS_REASONS, OUTCOMES_NEEDING_REASONS, Missing, assessment_missing
+from assessments.completeness import FINDING_NEEDS_REASONS, OUTCOMES_NEEDING_REASONS, Missing, assessment_missing, standing_risks_for_cell
 from assessments.gate import GateAnswer, removal_gate
 from assessments.models import (
     Assessment,
@@ -333,8 +334,10 @@ def evidence_add(
 
 FINDING_FIELDS = (
     "feared_actor", "convention_grounds", "grounds_imputed", "legal_test", "outcome", "reasons",
-    "charges_or_sentence", "sentenced_in_absentia",
+    "charges_or_sentence", "sentenced_in_absentia", "revisits", "revisit_reasons",
 )
+REVISIT_NOT_STANDING = "Choose an earlier finding of real risk for this country and risk type that still stands."
+REVISIT_NEEDS_NO_RISK = "Only a finding of no real risk revisits an earlier finding of real risk."
 
 
 def finding_save(
@@ -361,6 +364,11 @@ def finding_save(
                 setattr(finding, field, data[field])
         if finding.outcome in OUTCOMES_NEEDING_REASONS and not (finding.reasons or "").strip():
             raise ValidationError({"reasons": FINDING_NEEDS_REASONS}, code="reasons_required")
+        if finding.revisits_id is not None:
+            if finding.outcome != choices.Outcome.NO_REAL_RISK:
+                raise ValidationError({"revisits": REVISIT_NEEDS_NO_RISK}, code="revisit_needs_no_risk")
+            if finding.revisits_id not in {r.pk for r in standing_risks_for_cell(locked, country, risk_type)}:
+                raise ValidationError({"revisits": REVISIT_NOT_STANDING}, code="revisit_not_standing")
         save_validated(finding)
         if indicators is not None:
             finding.indicators.set(indicators)
@@ -478,6 +486,23 @@ def assessment_reopen(*, actor, assessment: Assessment, reason: str) -> Assessme
 
 
 # ---------------------------------------------------------------------------------------------------------
+# Taxonomy
+
+RISK_TYPE_BAR_IN_USE = (
+    "Findings of real risk of “{name}” exist: its bar on return stays absolute and the risk type stays active "
+    "(deactivating it would not lift those findings either)."
+)
+
+
+def risk_type_change_refusal(risk_type: RiskType, *, absolute_bar: bool, is_active: bool) -> str | None:
+    """Why `risk_type` may not become `absolute_bar`/`is_active` (the database's own rule), or None."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT risk_type_change_refusal(%s, %s, %s)", [risk_type.pk, absolute_bar, is_active])
+        refused = cursor.fetchone()
+    return RISK_TYPE_BAR_IN_USE.format(name=risk_type.name) if refused and refused[0] else None
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Flags
 
 
@@ -499,6 +524,8 @@ def flag_raise(
     require_perm(actor, "assessments.add_flag")
     if category not in dict(HAND_RAISED_FLAG_CATEGORIES):
         raise ValidationError({"category": "Choose what the flag is about; automatic flags are raised by the rules."}, code="bad_category")
+    if category in choices.SUSPENSIVE_FLAG_CATEGORIES:
+        blocks_removal = True  # suspends removal by law, whatever the box said
     with acting(actor, "flag_raise"):
         locked = _lock_person(actor, person.pk)
         if assessment is not None and assessment.person_id != locked.pk:
@@ -542,14 +569,25 @@ def flags_sweep(*, today: datetime.date | None = None) -> dict[str, int]:
 CONSENT_FIELDS = ("given_on", "language", "interpreter_name", "conditions_explained", "no_pressure_confirmed", "safe_setting_confirmed")
 
 
-def consent_record(*, actor, person: Person, destination: str, data: dict[str, Any]) -> VoluntaryReturnConsent:
+CONSENT_IN_FUTURE = "Consent cannot be dated in the future."
+
+
+def consent_record(
+    *, actor, person: Person, destination: str, data: dict[str, Any], transit_countries: list[str] | None = None,
+    today: datetime.date | None = None,
+) -> VoluntaryReturnConsent:
+    """Record the person's consent to return on a route (the destination and the transit countries in order)."""
     require_perm(actor, "assessments.add_assessment")
-    destination, _ = clean_route(destination, [])
+    destination, transit = clean_route(destination, transit_countries or [])
+    given_on = data.get("given_on")
+    if given_on and given_on > (today or clock.today()):
+        raise ValidationError({"given_on": CONSENT_IN_FUTURE}, code="consent_in_future")
     with acting(actor, "consent_record"):
         locked = _lock_person(actor, person.pk)
         return save_validated(
             VoluntaryReturnConsent(
-                person=locked, destination=destination, recorded_by=actor, **{k: v for k, v in data.items() if k in CONSENT_FIELDS}
+                person=locked, destination=destination, transit_countries=transit, recorded_by=actor,
+                **{k: v for k, v in data.items() if k in CONSENT_FIELDS},
             )
         )
 
@@ -581,12 +619,22 @@ def consent_withdraw(*, actor, consent: VoluntaryReturnConsent) -> VoluntaryRetu
 # Removal decisions
 
 
+DECIDED_IN_FUTURE = "A decision cannot be dated in the future."
+PROPOSAL_CLOSED = "This proposal was already {status}; it cannot be decided again."
+UNKNOWN_MEASURE = "Choose the kind of removal."
+UNKNOWN_OUTCOME = "Choose the outcome of the decision."
+
+
 def removal_decision_check(
-    *, actor, person: Person, measure: str, destination: str, transit_countries: list[str], today: datetime.date | None = None
+    *, actor, person: Person, measure: str, destination: str, transit_countries: list[str], today: datetime.date | None = None,
+    decided_on: datetime.date | None = None,
 ) -> GateAnswer:
     """The gate's answer for the decision page, before anything is submitted (no locks, no writes)."""
     destination, transit = clean_route(destination, transit_countries)
-    return removal_gate(person=person, measure=measure, destination=destination, transit_countries=transit, decider=actor, today=today or clock.today())
+    return removal_gate(
+        person=person, measure=measure, destination=destination, transit_countries=transit, decider=actor,
+        today=today or clock.today(), decided_on=decided_on,
+    )
 
 
 def removal_decision_record(
@@ -602,30 +650,42 @@ def removal_decision_record(
     proposal: RemovalProposal | None = None,
     today: datetime.date | None = None,
 ) -> RemovalDecision:
-    """Record a removal decision. Authorisation passes the gate under row locks (person, assessment,
-    decision); a barred or postponed outcome can always be recorded."""
+    """Record a removal decision, dated `decided_on` (today by default; never in the future). Authorisation
+    passes the gate as at that date and today, under row locks (person, proposal, assessment, decision); a
+    barred or postponed outcome can always be recorded, once per proposal (a postponed one leaves it open)."""
     require_perm(actor, "assessments.record_decision")
     today = today or clock.today()
-    destination, transit = clean_route(destination, transit_countries)
+    decided_on = decided_on or today
     if proposal is not None:
-        measure, destination, transit = proposal.measure, str(proposal.destination), list(proposal.transit_countries)
+        measure, destination, transit_countries = proposal.measure, str(proposal.destination), list(proposal.transit_countries)
+    destination, transit = clean_route(destination, transit_countries)
+    if measure not in choices.Measure.values:
+        raise ValidationError({"measure": UNKNOWN_MEASURE}, code="bad_measure")
+    if outcome not in choices.DecisionOutcome.values:
+        raise ValidationError({"outcome": UNKNOWN_OUTCOME}, code="bad_outcome")
+    if decided_on > today:
+        raise ValidationError({"decided_on": DECIDED_IN_FUTURE}, code="decided_in_future")
     with acting(actor, "removal_decision_record"):
         locked = _lock_person(actor, person.pk)
-        if proposal is not None and proposal.person_id != locked.pk:
-            raise ValidationError("The proposal concerns another person.", code="proposal_mismatch")
+        if proposal is not None:
+            proposal = RemovalProposal.objects.select_for_update().get(pk=proposal.pk)
+            if proposal.person_id != locked.pk:
+                raise ValidationError("The proposal concerns another person.", code="proposal_mismatch")
+            if proposal.status != choices.ProposalStatus.OPEN:
+                raise InvalidTransition(PROPOSAL_CLOSED.format(status=proposal.get_status_display().lower()), code="proposal_closed")
         answer = removal_gate(
-            person=locked, measure=measure, destination=destination, transit_countries=transit, decider=actor, today=today, lock=True
+            person=locked, measure=measure, destination=destination, transit_countries=transit, decider=actor, today=today,
+            decided_on=decided_on, lock=True,
         )
         if outcome == choices.DecisionOutcome.AUTHORISED and not answer.allowed:
             raise RemovalBlocked(answer.reasons)
         decision = save_validated(
             RemovalDecision(
                 person=locked, proposal=proposal, measure=measure, destination=destination, transit_countries=transit,
-                outcome=outcome, decided_by=actor, decided_on=decided_on or today, reasons=reasons.strip(),
+                outcome=outcome, decided_by=actor, decided_on=decided_on, reasons=reasons.strip(),
                 assessment=answer.assessment, consent=answer.consent,
             )
         )
-        decision.refresh_from_db(fields=["gate_checked_at"])  # set by the database's own gate
-        if proposal is not None and outcome != choices.DecisionOutcome.POSTPONED:
-            RemovalProposal.objects.filter(pk=proposal.pk).update(status=choices.ProposalStatus.DECIDED)
+        # The database chose what the decision rests on, set its gate time and closed the proposal.
+        decision.refresh_from_db(fields=["gate_checked_at", "assessment", "consent"])
     return decision

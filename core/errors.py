@@ -50,8 +50,9 @@ class Reason:
 
 
 # Database rules that are triggers rather than declared constraints register a translator here: it turns
-# the trigger's message (stable codes) into the sentences the pages use.
-TRIGGER_TRANSLATORS: dict[str, Callable[[str], list[str]]] = {}
+# the trigger's message and its DETAIL (structured reasons: codes and ids, as JSON) into the sentences the
+# pages use.
+TRIGGER_TRANSLATORS: dict[str, Callable[[str, str | None], list[str]]] = {}
 
 
 def constraint_messages() -> dict[str, tuple[str, str]]:
@@ -77,7 +78,7 @@ def validation_error_from_integrity(exc: IntegrityError) -> ValidationError:
     known = constraint_messages()
     if name in TRIGGER_TRANSLATORS:
         primary = getattr(diag, "message_primary", "") or str(exc)
-        return ValidationError(TRIGGER_TRANSLATORS[name](primary), code=name)
+        return ValidationError(TRIGGER_TRANSLATORS[name](primary, getattr(diag, "message_detail", None)), code=name)
     if name in known:
         code, message = known[name]
         return ValidationError(message or f"This change breaks the rule “{name}”.", code=code)

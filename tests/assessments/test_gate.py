@@ -78,9 +78,19 @@ def setup_expired(w):
     return {"today": TODAY + datetime.timedelta(days=181)}
 
 
-def setup_route_not_covered(w):
+def setup_other_route(w):
     w.approved(transit=())
     return {}
+
+
+def setup_transit_order_reversed(w):
+    w.approved(transit=("TR", "AZ"))
+    return {"transit": ("AZ", "TR")}
+
+
+def setup_transit_country_as_destination(w):
+    w.approved(destination="IR", transit=("TR",))
+    return {"destination": "TR", "transit": ()}
 
 
 def setup_finding_missing(w):
@@ -144,7 +154,9 @@ CASES = [
     (setup_reopened_by_supervisor, {"assessment_reopened"}),
     (setup_withdrawn, {"assessment_withdrawn"}),
     (setup_expired, {"assessment_expired"}),
-    (setup_route_not_covered, {"route_not_covered"}),
+    (setup_other_route, {"no_assessment"}),
+    (setup_transit_order_reversed, {"no_assessment"}),
+    (setup_transit_country_as_destination, {"no_assessment"}),
     (setup_finding_missing, {"finding_missing"}),
     (setup_insufficient, {"insufficient_information"}),
     (setup_real_risk, {"real_risk_found"}),
@@ -164,14 +176,16 @@ class World:
     def approved(self, **kwargs):
         return builders.approved(assessor=self.caseworker, reviewer=self.supervisor, person=self.person, **kwargs)
 
-    def consent(self, **overrides):
+    def consent(self, transit=("TR",), **overrides):
         data = {
-            "given_on": D(2026, 5, 20), "language": "fa", "interpreter_name": "Fictional interpreter",
+            "given_on": TODAY, "language": "fa", "interpreter_name": "Fictional interpreter",
             "conditions_explained": "Fictional account of conditions on return.",
             "no_pressure_confirmed": True, "safe_setting_confirmed": True,
         }
         data.update(overrides)
-        return services.consent_record(actor=self.caseworker, person=self.person, destination="IR", data=data)
+        return services.consent_record(
+            actor=self.caseworker, person=self.person, destination="IR", transit_countries=list(transit), data=data
+        )
 
 
 @pytest.fixture
