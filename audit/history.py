@@ -23,7 +23,7 @@ from django_countries import countries
 from django_countries.fields import CountryField
 
 from audit import models as audit
-from core.pagination import KeysetPage, _decode, _encode
+from core.pagination import KeysetPage, _encode, typed_cursor
 
 PER_PAGE = 50
 # Never shown: the record's own id, bookkeeping columns, and internal file paths (the original file name is).
@@ -174,24 +174,25 @@ def _union(sources, columns: str, per_source_where: Iterable[str]) -> str:
     return "\nUNION ALL\n".join(parts)
 
 
+# The timeline's sort key: when, which kind of event (a small number), which event.
+CURSOR_FIELDS = [models.DateTimeField(), models.SmallIntegerField(), models.BigIntegerField()]
+
+
 def _page_keys(sources, object_id, *, after, before, per_page, ids=None) -> tuple[list[_Row], str | None, str | None]:
     params: dict[str, Any] = {"id": object_id, "ids": list(ids or [object_id]), "limit": per_page + 1}
     cursor_values = None
     backwards = False
     if after:
-        cursor_values = _decode(after, 3)
+        cursor_values = typed_cursor(after, CURSOR_FIELDS)
     elif before:
-        cursor_values = _decode(before, 3)
+        cursor_values = typed_cursor(before, CURSOR_FIELDS)
         backwards = cursor_values is not None
     condition = ""
     if cursor_values is not None:
-        at = parse_datetime(str(cursor_values[0]))
-        if at is None or not isinstance(cursor_values[1], int) or not isinstance(cursor_values[2], int):
-            cursor_values, backwards = None, False
-        else:
-            params.update(c_at=at, c_tag=cursor_values[1], c_id=cursor_values[2])
-            op = ">" if backwards else "<"
-            condition = f"WHERE (h.pgh_created_at, h.tag, h.pgh_id) {op} (%(c_at)s, %(c_tag)s, %(c_id)s)"
+        at, tag, pgh_id = cursor_values
+        params.update(c_at=at, c_tag=tag, c_id=pgh_id)
+        op = ">" if backwards else "<"
+        condition = f"WHERE (h.pgh_created_at, h.tag, h.pgh_id) {op} (%(c_at)s, %(c_tag)s, %(c_id)s)"
     direction = "ASC" if backwards else "DESC"
     sql = (
         f"SELECT h.tag, h.pgh_id, h.pgh_created_at FROM ({_union(sources, 'e.pgh_id, e.pgh_created_at', [s.where for s in sources])}) h "

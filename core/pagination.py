@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import BooleanField, F, Func, QuerySet, Value
 
 
@@ -49,7 +51,40 @@ def _decode(cursor: str, size: int) -> list[Any] | None:
         return None
     if any(not isinstance(v, (str, int, float)) or isinstance(v, bool) for v in values):
         return None
+    if any(isinstance(v, str) and "\x00" in v for v in values):  # PostgreSQL text cannot hold NUL
+        return None
     return values
+
+
+def typed_cursor(cursor: str | None, fields: list[models.Field]) -> list[Any] | None:
+    """The values of `cursor`, each converted and validated by the model field of its key (an impossible date,
+    text where a number belongs, a number past the column's range), or None: a cursor that cannot be read
+    is the first page, never an error from the database."""
+    values = _decode(cursor, len(fields)) if cursor else None
+    if values is None:
+        return None
+    typed = []
+    for field, value in zip(fields, values, strict=True):
+        try:
+            converted = field.to_python(value)
+            if converted is None:
+                return None
+            field.run_validators(converted)
+        except (ValidationError, ValueError, TypeError, OverflowError):
+            return None
+        typed.append(converted)
+    return typed
+
+
+def _key_field(queryset: QuerySet, key: str) -> models.Field:
+    """The field a sort key reads: an annotation's output field, or the model field along the lookup path."""
+    if key in queryset.query.annotations:
+        return queryset.query.annotations[key].output_field
+    model, field = queryset.model, None
+    for part in key.split("__"):
+        field = model._meta.get_field(part)
+        model = field.related_model or model
+    return field.target_field if field.is_relation else field
 
 
 @dataclass
@@ -87,16 +122,18 @@ def keyset_page(
     """Return the page after (or before) a cursor, ordered by `keys` (the last key must be unique), ascending
     or, with `descending`, newest first (every key descending; "after" then means further down the list).
 
-    A cursor that cannot be read is treated as "first page" rather than an error: links get mangled in email.
+    A cursor that cannot be read, or whose values do not fit its keys' fields, is treated as "first page" rather
+    than an error: links get mangled in email, and tampered ones must not reach SQL.
     """
     lhs = _Row(*[F(k) for k in keys])
     forward_op, backward_op = ("<", ">") if descending else (">", "<")
     backwards = False
-    values = _decode(after, len(keys)) if after else None
+    fields = [_key_field(queryset, k) for k in keys]
+    values = typed_cursor(after, fields)
     if values is not None:
         queryset = queryset.filter(RowCompare(lhs, _Row(*[Value(v) for v in values]), forward_op))
     elif before:
-        values = _decode(before, len(keys))
+        values = typed_cursor(before, fields)
         if values is not None:
             queryset = queryset.filter(RowCompare(lhs, _Row(*[Value(v) for v in values]), backward_op))
             backwards = True

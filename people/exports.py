@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 from collections.abc import Iterable, Iterator
 
 from django.db.models import QuerySet, prefetch_related_objects
@@ -45,9 +46,14 @@ class ExportTooLarge(DomainError):
     code = "export_too_large"
 
 
+# Characters XML 1.0 (and so XLSX) cannot hold: an export never fails on stored data, whatever reached it.
+XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def neutralise(value) -> str:
-    """The cell text, with a leading apostrophe if a spreadsheet would read it as a formula."""
-    text = "" if value is None else str(value)
+    """The cell text, with a leading apostrophe if a spreadsheet would read it as a formula, and without the
+    control characters a spreadsheet cannot hold."""
+    text = XML_ILLEGAL.sub("", "" if value is None else str(value))
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
