@@ -366,9 +366,9 @@ def finding_save(
             raise ValidationError({"reasons": FINDING_NEEDS_REASONS}, code="reasons_required")
         if finding.revisits_id is not None:
             if finding.outcome != choices.Outcome.NO_REAL_RISK:
-                raise ValidationError({"revisits": REVISIT_NEEDS_NO_RISK}, code="revisit_needs_no_risk")
+                raise ValidationError({"revisits": ValidationError(REVISIT_NEEDS_NO_RISK, code="revisit_needs_no_risk")})
             if finding.revisits_id not in {r.pk for r in standing_risks_for_cell(locked, country, risk_type)}:
-                raise ValidationError({"revisits": REVISIT_NOT_STANDING}, code="revisit_not_standing")
+                raise ValidationError({"revisits": ValidationError(REVISIT_NOT_STANDING, code="revisit_not_standing")})
         save_validated(finding)
         if indicators is not None:
             finding.indicators.set(indicators)
@@ -581,7 +581,7 @@ def consent_record(
     destination, transit = clean_route(destination, transit_countries or [])
     given_on = data.get("given_on")
     if given_on and given_on > (today or clock.today()):
-        raise ValidationError({"given_on": CONSENT_IN_FUTURE}, code="consent_in_future")
+        raise ValidationError({"given_on": ValidationError(CONSENT_IN_FUTURE, code="consent_in_future")})
     with acting(actor, "consent_record"):
         locked = _lock_person(actor, person.pk)
         return save_validated(
@@ -660,11 +660,11 @@ def removal_decision_record(
         measure, destination, transit_countries = proposal.measure, str(proposal.destination), list(proposal.transit_countries)
     destination, transit = clean_route(destination, transit_countries)
     if measure not in choices.Measure.values:
-        raise ValidationError({"measure": UNKNOWN_MEASURE}, code="bad_measure")
+        raise ValidationError({"measure": ValidationError(UNKNOWN_MEASURE, code="bad_measure")})
     if outcome not in choices.DecisionOutcome.values:
-        raise ValidationError({"outcome": UNKNOWN_OUTCOME}, code="bad_outcome")
+        raise ValidationError({"outcome": ValidationError(UNKNOWN_OUTCOME, code="bad_outcome")})
     if decided_on > today:
-        raise ValidationError({"decided_on": DECIDED_IN_FUTURE}, code="decided_in_future")
+        raise ValidationError({"decided_on": ValidationError(DECIDED_IN_FUTURE, code="decided_in_future")})
     with acting(actor, "removal_decision_record"):
         locked = _lock_person(actor, person.pk)
         if proposal is not None:

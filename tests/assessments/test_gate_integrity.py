@@ -434,7 +434,15 @@ def test_consent_counts_only_for_its_route_and_after_the_findings(person, casewo
     assert _ask(person, decider, measure="voluntary_return").codes == ["consent_before_findings"]
     _consent(person, caseworker)
     assert _ask(person, decider, measure="voluntary_return").allowed
-    # Dated after the decision, it does not count for it.
+    # As at an earlier decision date, only the consent given before it counts (and it came before the findings).
+    codes = _ask(person, decider, measure="voluntary_return", decided_on=TODAY - datetime.timedelta(days=1)).codes
+    assert codes == ["decided_before_approval", "consent_before_findings"]
+
+
+@pytest.mark.django_db
+def test_consent_dated_after_the_decision_does_not_count_for_it(person, caseworker, supervisor, decider):
+    builders.approved(assessor=caseworker, reviewer=supervisor, person=person)
+    _consent(person, caseworker)
     codes = _ask(person, decider, measure="voluntary_return", decided_on=TODAY - datetime.timedelta(days=1)).codes
     assert codes == ["decided_before_approval", "consent_after_decision"]
 
@@ -492,7 +500,7 @@ def _codes_in(function: str) -> set[str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_get_functiondef(p.oid) FROM pg_proc p WHERE p.proname = %s", [function])
         body = " ".join(row[0] for row in cursor.fetchall())
-    codes = set(re.findall(r"code := '([a-z_]+)'", body))
+    codes = set(re.findall(r"code := '([a-z_]+)';", body))
     codes |= set(re.findall(r"'code', '([a-z_]+)'", body))
     codes |= {f"assessment_{s}" for s in re.findall(r"v_a\.status IN \(([^)]*)\)", body)[0].replace("'", "").replace(" ", "").split(",")} if "'assessment_' || v_a.status" in body else set()
     for then in re.findall(r"THEN '([a-z_]+)' ELSE '([a-z_]+)'", body):
