@@ -284,7 +284,8 @@ def test_a_route_change_on_an_approved_assessment_reopens_it_in_the_database(wor
     Assessment.objects.filter(pk=assessment.pk).update(transit_countries=["TR", "AZ"])
     assessment.refresh_from_db()
     assert assessment.status == "draft" and "route was changed" in assessment.status_reason
-    assert "assessment_reopened" in _ask(world.person, world.decider).codes
+    assert "assessment_reopened" in _ask(world.person, world.decider, transit=("TR", "AZ")).codes
+    assert _ask(world.person, world.decider).codes == ["no_assessment"]  # the old route is assessed no more
 
 
 @pytest.mark.django_db
