@@ -25,7 +25,8 @@ CASEWORKER_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "affiliation": _CRUD,
         "familylink": _CRUD + ("delete",),
         "vulnerability": _CRUD,
-        "camp": ("view", "add", "change"),
+        # Camps are shared by every team: a caseworker registers a new one; only administrators change them.
+        "camp": ("view", "add"),
         "organisation": ("view", "add"),
         "organisationalias": ("view", "add"),
         "team": ("view",),

@@ -9,6 +9,8 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.contrib.auth import get_user_model
 
+from core.forms import SafeTextMixin
+
 from people import choices
 from people.models import (
     Affiliation,
@@ -70,7 +72,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class CrispyMixin:
+class CrispyMixin(SafeTextMixin):
     submit_label = "Save"
 
     def setup_helper(self) -> None:

@@ -105,7 +105,7 @@ for _name in ("people:import_check", "people:import_commit", "people:import_canc
 register("people:camp_list", None, roles=STAFF)
 register("people:camp_create", None, roles=STAFF)
 register("people:camp_detail", lambda w, t: {"pk": w.camp.pk}, roles=STAFF)  # camps are shared; residents are scoped
-register("people:camp_update", lambda w, t: {"pk": w.camp.pk}, roles=STAFF)
+register("people:camp_update", lambda w, t: {"pk": w.camp.pk}, roles=ADMINISTRATORS)  # camps are shared: only administrators change them
 
 # audit
 register("audit:person_history", _person, roles=SUPERVISORS)
@@ -142,10 +142,11 @@ register(
 # POST-only actions: a GET is refused the same way in scope, out of scope and for a missing record
 register("assessments:section_save", lambda w, t: {**_assessment(w, t), "section": "conclusion"}, roles=STAFF, ok=(405,))
 register("assessments:assessment_submit", _assessment, roles=STAFF, ok=(405,))
+# the confirm action's GET shows the consent and its button (the withdraw action is POST only)
 register(
     "assessments:consent_action",
     lambda w, t: {"pk": w.obj("assessments.VoluntaryReturnConsent", t).pk, "action": "confirm"},
-    roles=STAFF, ok=(405,),
+    roles=STAFF,
 )
 register("assessments:flag_resolve", lambda w, t: {"pk": w.obj("assessments.Flag", t).pk}, roles=STAFF)
 
