@@ -1,4 +1,7 @@
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from accounts import throttle
 
 WRONG_CODE = "That code is not right. Type the 6-digit code your authenticator app shows now, or one of your recovery codes."
 WRONG_SETUP_CODE = (
@@ -16,3 +19,23 @@ class CodeForm(forms.Form):
 
     def clean_code(self) -> str:
         return "".join(self.cleaned_data["code"].split()).replace("-", "")
+
+
+ACCOUNT_THROTTLED = (
+    "Several wrong passwords were typed for this account recently. Wait {seconds} seconds, then try again "
+    "(the wait grows with each wrong password, up to a minute)."
+)
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    """Django's sign-in form, refusing a try while the account's growing delay runs (accounts.throttle)."""
+
+    def clean(self):
+        from axes.handlers.proxy import AxesProxyHandler
+
+        username = self.cleaned_data.get("username") or ""
+        # A try that django-axes has locked gets its lockout page (it says for how long); any other waits.
+        locked = AxesProxyHandler.is_locked(self.request, {"username": username})
+        if not locked and (seconds := throttle.wait_seconds(username)):
+            raise forms.ValidationError(ACCOUNT_THROTTLED.format(seconds=seconds), code="account_throttled")
+        return super().clean()

@@ -1,10 +1,17 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts.forms import ThrottledAuthenticationForm
 from assessments.downloads import evidence_download
 
 urlpatterns = [
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=ThrottledAuthenticationForm),
+        name="login",
+    ),
     path("", include("core.urls")),
     path("", include("people.urls")),
     path("", include("assessments.urls")),
