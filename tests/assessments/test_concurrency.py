@@ -157,3 +157,66 @@ def test_raw_sql_race_is_serialised_by_the_trigger_alone(team, caseworker, super
         assert outcomes["b"] == "reopened"
         assert outcomes["a"] == "inserted" or "Removal cannot be authorised" in str(outcomes["a"])
     _assert_no_decision_rests_on_a_stale_approval()
+
+
+def _revisiting_draft(person, caseworker):
+    """A second assessment of the same route that revisits the standing finding of real risk and is submitted."""
+    from assessments.completeness import standing_risks_for_cell
+    from assessments.models import RiskType
+
+    again = builders.fill(builders.start(assessor=caseworker, person=person), assessor=caseworker)
+    persecution = RiskType.objects.get(code="persecution")
+    services.finding_save(
+        actor=caseworker, assessment=again, country="IR", risk_type=persecution,
+        data={"outcome": "no_real_risk", "reasons": "Fictional reasons.", "feared_actor": "state",
+              "revisits": standing_risks_for_cell(again, "IR", persecution)[0],
+              "revisit_reasons": "Fictional: the country conditions changed."},
+    )
+    services.assessment_submit(actor=caseworker, assessment=again)
+    return again
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_revisit_approved_while_a_decision_is_recorded(team, caseworker, supervisor, decider):
+    """Before the revisit's approval the old finding bars; a decision authorised in the race was checked after it."""
+    results = {"authorised": 0, "blocked": 0}
+    for i in range(ROUNDS):
+        person = PersonFactory(owning_team=team)
+        builders.approved(assessor=caseworker, reviewer=supervisor, person=person, outcomes={("IR", "persecution"): "real_risk"},
+                          today=timezone.localdate())
+        again = _revisiting_draft(person, caseworker)
+        approve = _slow(lambda a=again: services.assessment_approve(actor=supervisor, assessment=a, today=timezone.localdate()))
+        decide = _authorise(person, decider)
+        # Alternate which side starts late, so each wins some rounds.
+        if i % 2:
+            outcomes = _race(_delayed(decide, delay=(i % 3) * 0.05), approve)
+        else:
+            outcomes = _race(decide, _delayed(approve, delay=0.1 + (i % 3) * 0.05))
+        assert not isinstance(outcomes["b"], Exception), outcomes["b"]
+        if isinstance(outcomes["a"], services.RemovalBlocked):
+            assert "real_risk_found" in [r.code for r in outcomes["a"].reasons]
+            results["blocked"] += 1
+        else:
+            decision = outcomes["a"]
+            assert isinstance(decision, RemovalDecision), decision
+            again.refresh_from_db()
+            assert decision.assessment_id == again.pk and decision.gate_checked_at > again.status_changed_at
+            results["authorised"] += 1
+    assert results["blocked"] > 0 and results["authorised"] > 0, results
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_risk_type_toggled_while_a_decision_is_recorded_never_lets_a_finding_through(team, caseworker, supervisor, decider):
+    from assessments.models import RiskType
+
+    for i in range(ROUNDS):
+        RiskType.objects.filter(code="persecution").update(is_active=True)
+        person = PersonFactory(owning_team=team)
+        builders.approved(assessor=caseworker, reviewer=supervisor, person=person, outcomes={("IR", "persecution"): "real_risk"},
+                          today=timezone.localdate())
+        toggle = _slow(lambda: RiskType.objects.filter(code="persecution").update(is_active=False))
+        outcomes = _race(_delayed(_authorise(person, decider), delay=(i % 3) * 0.05), toggle)
+        assert outcomes["b"] == 1
+        assert isinstance(outcomes["a"], services.RemovalBlocked), outcomes["a"]
+        assert "real_risk_found" in [r.code for r in outcomes["a"].reasons]
+    assert not RemovalDecision.objects.exists()
