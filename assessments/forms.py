@@ -149,11 +149,14 @@ class FindingForm(CrispyMixin, forms.ModelForm):
         }
         labels = {"outcome": "Finding", "evidence": "Evidence relied on"}
 
-    def __init__(self, *args, assessment=None, risk_type=None, **kwargs):
+    def __init__(self, *args, assessment=None, risk_type=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.setup_helper()
         self.fields["indicators"].queryset = Indicator.objects.filter(is_active=True)
-        self.fields["evidence"].queryset = assessment.evidence.all() if assessment else Evidence.objects.none()
+        # Restricted evidence is offered only to those who may see it (the one rule: Evidence.objects.visible_to).
+        self.fields["evidence"].queryset = (
+            Evidence.objects.visible_to(user).filter(assessment=assessment) if assessment else Evidence.objects.none()
+        )
         self.fields["reasons"].help_text = "Required for a finding of real risk or insufficient information."
         if risk_type is None or risk_type.code != "death_penalty":
             for name in ("charges_or_sentence", "sentenced_in_absentia"):

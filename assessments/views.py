@@ -7,6 +7,8 @@ checklist is refreshed beside it.
 
 from __future__ import annotations
 
+import contextlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -39,7 +41,7 @@ from assessments.forms import (
     RouteForm,
     RouteFormMixin,
 )
-from assessments.models import Assessment, Flag, RemovalProposal, RiskType, VoluntaryReturnConsent
+from assessments.models import Assessment, Evidence, Flag, RemovalProposal, RiskType, VoluntaryReturnConsent
 from core import clock
 from core.pagination import offset_page
 from core.errors import DomainError
@@ -266,15 +268,26 @@ def _save_section(request, assessment, section, form, formset) -> None:
 @permission_required("assessments.view_assessment", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def finding_edit(request, pk: int, country: str, risk_code: str):
-    """One cell of the findings matrix: the finding for one country of the route and one risk type."""
-    assessment = selectors.assessment_for_user(user=request.user, pk=pk)
-    country = country.upper()
-    if country not in assessment.route:
-        raise Http404("This country is not on the route.")
-    risk_type = get_object_or_404(RiskType, code=risk_code)
+    """One cell of the findings matrix: the finding for one country of the route and one risk type.
+
+    Opening it (page or panel) is one access-log row, "finding", under the id in the URL (the assessment's:
+    a cell may hold no finding yet); a refused or unknown cell is logged as denied and answers 404.
+    """
+    viewing = request.method == "GET"
+    with access.deny_on_404(request, what="finding", object_id=pk) if viewing else contextlib.nullcontext():
+        assessment = selectors.assessment_for_user(user=request.user, pk=pk)
+        country = country.upper()
+        if country not in assessment.route:
+            raise Http404("This country is not on the route.")
+        risk_type = get_object_or_404(RiskType, code=risk_code)
+    if viewing:
+        access.record(request, what="finding", object_id=assessment.pk, person_id=assessment.person_id)
     finding = next((f for f in assessment.findings.all() if str(f.country) == country and f.risk_type_id == risk_type.pk), None)
     editable = _can_edit(request.user, assessment)
-    form = FindingForm(request.POST or None, instance=finding, assessment=assessment, risk_type=risk_type, auto_id="id_finding_%s")
+    form = FindingForm(
+        request.POST or None, instance=finding, assessment=assessment, risk_type=risk_type, user=request.user,
+        auto_id="id_finding_%s",
+    )
     if request.method == "POST":
         if not editable:
             raise PermissionDenied
@@ -283,7 +296,7 @@ def finding_edit(request, pk: int, country: str, risk_code: str):
             try:
                 services.finding_save(
                     actor=request.user, assessment=assessment, country=country, risk_type=risk_type, data=data,
-                    indicators=form.cleaned_data["indicators"], evidence=list(form.cleaned_data["evidence"]),
+                    indicators=form.cleaned_data["indicators"], evidence=_evidence_relied_on(form, finding),
                 )
             except (ValidationError, DomainError) as exc:
                 form_error_from_service(form, exc)
@@ -295,9 +308,22 @@ def finding_edit(request, pk: int, country: str, risk_code: str):
     context = {
         "assessment": assessment, "person": assessment.person, "form": form, "risk_type": risk_type, "country": country,
         "country_name": selectors.country_name(country), "finding": finding, "editable": editable,
+        # Restricted items only for those who may see them: the one rule, Evidence.objects.visible_to.
+        "finding_evidence": (
+            list(Evidence.objects.visible_to(request.user).filter(findings=finding)) if finding and not editable else []
+        ),
     }
     template = "assessments/_finding_panel.html" if _htmx(request) else "assessments/finding_form.html"
     return render(request, template, context)
+
+
+def _evidence_relied_on(form, finding) -> list:
+    """What was ticked, and whatever the finding already relies on that this user was not offered (restricted
+    evidence they may not see): saving a finding never drops evidence its author could not see."""
+    chosen = list(form.cleaned_data["evidence"])
+    if finding is not None:
+        chosen += list(finding.evidence.exclude(pk__in=form.fields["evidence"].queryset.values("pk")))
+    return chosen
 
 
 @permission_required("assessments.change_assessment", raise_exception=True)
