@@ -41,7 +41,7 @@ from assessments.forms import (
     RouteForm,
     RouteFormMixin,
 )
-from assessments.models import Assessment, Evidence, Flag, RemovalProposal, RiskType, VoluntaryReturnConsent
+from assessments.models import Assessment, Evidence, Flag, RemovalProposal, RiskType, VoluntaryReturnConsent, route_label
 from core import clock
 from core.pagination import offset_page
 from core.errors import DomainError
@@ -476,17 +476,29 @@ def consent_record(request, person_pk: int):
 
 @permission_required("assessments.view_assessment", raise_exception=True)
 def consent_action(request, pk: int, action: str):
-    consent = get_object_or_404(VoluntaryReturnConsent.objects.visible_to(request.user).select_related("person"), pk=pk)
-    if refused := post_only(request):
-        return refused
+    """Confirm (supervisor) or withdraw a consent to return: POST. A GET of "confirm" shows the consent and
+    the button, and is one access-log row ("consent"; a refused attempt is logged as denied and is a 404)."""
     actions = {"confirm": (services.consent_confirm, "Consent confirmed."), "withdraw": (services.consent_withdraw, "Consent withdrawn.")}
     if action not in actions:
         raise Http404("Unknown action.")
+    pk = int(pk)  # a re_path passes the digits as text
+    consents = VoluntaryReturnConsent.objects.visible_to(request.user).select_related("person")
+    if request.method == "GET" and action == "confirm":
+        consent = access.get_or_deny(
+            request, consents.select_related("recorded_by", "supervisor_confirmed_by"), pk, what="consent", person_id="person_id"
+        )
+        route = route_label(str(consent.destination), list(consent.transit_countries))
+        return render(request, "assessments/consent_confirm.html", {"consent": consent, "person": consent.person, "route": route})
+    consent = get_object_or_404(consents, pk=pk)
+    if refused := post_only(request):
+        return refused
     service, success = actions[action]
     try:
         service(actor=request.user, consent=consent)
     except (ValidationError, DomainError) as exc:
         service_error_message(request, exc)
+        if action == "confirm":
+            return redirect("assessments:consent_action", pk=consent.pk, action="confirm")
     else:
         messages.success(request, success)
     return redirect(consent.person)
