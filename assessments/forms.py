@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import datetime
+import re
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.forms import formset_factory
 
 from assessments import choices, services
 from assessments.models import Assurance, Evidence, Finding, Indicator, Interview, VoluntaryReturnConsent
+from core import clock
 from core.countries import country_name
 from core.widgets import CountryChoiceField
 from people.forms import CrispyMixin, DateInput
 
 MAX_TRANSIT_FIELDS = services.MAX_TRANSIT_COUNTRIES
+DECIDED_IN_FUTURE = "A decision cannot be dated in the future."
+TOO_MANY_TRANSIT = f"A route can have at most {MAX_TRANSIT_FIELDS} transit countries."
+_TRANSIT_KEY = re.compile(r"transit_[0-9]+")
 
 
 class RouteFormMixin(forms.Form):
@@ -272,14 +279,21 @@ class DecisionForm(CrispyMixin, forms.Form):
     decided_on = forms.DateField(label="Date of the decision", widget=DateInput())
     reasons = forms.CharField(label="Reasons", widget=forms.Textarea(attrs={"rows": 4}))
 
-    def __init__(self, *args, allowed: bool = True, **kwargs):
+    def __init__(self, *args, allowed: bool = True, today: datetime.date | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.today = today
         self.setup_helper()
         if not allowed:
             self.fields["outcome"].choices = [
                 c for c in choices.DecisionOutcome.choices if c[0] != choices.DecisionOutcome.AUTHORISED
             ]
             self.fields["outcome"].help_text = "Removal cannot be authorised (see the reasons above); it can be barred or postponed."
+
+    def clean_decided_on(self):
+        decided_on = self.cleaned_data["decided_on"]
+        if decided_on > (self.today or clock.today()):
+            raise forms.ValidationError(DECIDED_IN_FUTURE, code="decided_in_future")
+        return decided_on
 
     def blank_key(self) -> tuple:
         """Its empty rendering depends on the outcomes offered (and the initial date): kept ({% crispy_blank %})."""
@@ -296,3 +310,18 @@ class RouteChoiceForm(RouteFormMixin):
         super().__init__(*args, **kwargs)
         self.add_route_fields()
         self.order_fields(["measure", "destination"])
+
+    def clean(self):
+        """The route as the services would take it: a transit country beyond the form's fields is refused
+        rather than dropped, and a repeated country is named here instead of failing later."""
+        data = super().clean()
+        beyond = [k for k, v in self.data.items() if _TRANSIT_KEY.fullmatch(k) and k not in self.fields and v.strip()]
+        if beyond:
+            raise forms.ValidationError(TOO_MANY_TRANSIT, code="too_many_transit")
+        if not self.errors:
+            try:
+                services.clean_route(*self.route())
+            except forms.ValidationError as exc:
+                for field, errors in exc.error_dict.items():
+                    self.add_error(field if field in self.fields else None, errors)
+        return data

@@ -8,6 +8,7 @@ checklist is refreshed beside it.
 from __future__ import annotations
 
 import contextlib
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -397,7 +398,8 @@ def review_queue(request):
 @require_http_methods(["GET", "POST"])
 def assessment_review(request, pk: int):
     assessment = _assessment_viewed(request, pk) if request.method == "GET" else selectors.assessment_for_user(user=request.user, pk=pk)
-    form = ReviewForm(request.POST or None) if services.review_refusal(request.user, assessment) is None else None
+    posted = request.POST if request.method == "POST" else None  # an empty POST is still a POST: bound, with its errors
+    form = ReviewForm(posted) if services.review_refusal(request.user, assessment) is None else None
     if request.method == "POST" and form is not None and form.is_valid():
         try:
             if form.cleaned_data["decision"] == choices.ReviewDecision.APPROVED:
@@ -508,6 +510,30 @@ def consent_action(request, pk: int, action: str):
 # The removal decision page
 
 
+NO_SUCH_PROPOSAL = "There is no such removal proposal for this person: choose one of the proposals listed, or ask about a route."
+
+
+def _record_id(raw: str) -> int | None:
+    """An id typed into a query string or a form: a positive integer a row can have, else None."""
+    raw = (raw or "").strip()
+    if not raw.isascii() or not raw.isdigit():
+        return None
+    value = int(raw)
+    return value if 0 < value < 2**63 else None
+
+
+def _start_assessment_url(request, person: Person, proposal, answer, destination: str, transit: list[str]) -> str:
+    """Where to start an assessment of exactly this route, when the gate says none covers it."""
+    if not request.user.has_perm("assessments.add_assessment"):
+        return ""
+    if not any(reason.code == "no_assessment" for reason in answer.reasons):
+        return ""
+    query = {"destination": destination, "transit": ",".join(transit)}
+    if proposal is not None:
+        query = {"proposal": proposal.pk, **query}
+    return reverse("assessments:assessment_start", args=[person.pk]) + "?" + urlencode(query, safe=",")
+
+
 @permission_required("assessments.view_removaldecision", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def decision(request, person_pk: int):
@@ -517,25 +543,38 @@ def decision(request, person_pk: int):
     if request.method == "GET":
         access.record(request, what="decision_page", object_id=person.pk, person_id=person.pk)
     proposals = selectors.open_proposals(person)
-    proposal = None
+    context = {"person": person, "proposals": proposals}
     source = request.POST if request.method == "POST" else request.GET
+    proposal = None
     if source.get("proposal"):
-        proposal = get_object_or_404(RemovalProposal, pk=source["proposal"], person=person)
-    elif not source.get("destination") and proposals:
+        proposal_id = _record_id(source["proposal"])
+        proposal = person.removal_proposals.filter(pk=proposal_id).first() if proposal_id else None
+        if proposal is None:  # not this person's (or not a proposal at all): nothing to ask the gate about
+            context.update({"route_form": RouteChoiceForm(), "route_errors": [NO_SUCH_PROPOSAL]})
+            return render(request, "assessments/decision.html", context, status=404)
+    elif "destination" not in source and proposals:
         proposal = proposals[0]
     route_form = None
     if proposal is not None:  # the page asks about the chosen proposal's own route
         measure, destination, transit = proposal.measure, str(proposal.destination), list(proposal.transit_countries)
     else:
-        route_form = RouteChoiceForm(source if source.get("destination") else None)
+        asked = request.method == "POST" or "destination" in source
+        route_form = RouteChoiceForm(source if asked else None)
         if not route_form.is_bound or not route_form.is_valid():
-            return render(request, "assessments/decision.html", {"person": person, "proposals": proposals, "route_form": route_form})
+            return render(request, "assessments/decision.html", {**context, "route_form": route_form})
         measure = route_form.cleaned_data["measure"]
         destination, transit = route_form.route()
     today = clock.today()
-    answer = services.removal_decision_check(actor=request.user, person=person, measure=measure, destination=destination, transit_countries=transit, today=today)
+    try:
+        answer = services.removal_decision_check(
+            actor=request.user, person=person, measure=measure, destination=destination, transit_countries=transit, today=today
+        )
+    except (ValidationError, DomainError) as exc:  # a route the services refuse (a repeated country, say)
+        route_errors = exc.messages if isinstance(exc, ValidationError) else [exc.message]
+        context.update({"route_form": route_form or RouteChoiceForm(), "route_errors": route_errors})
+        return render(request, "assessments/decision.html", context)
     can_decide = request.user.has_perm("assessments.record_decision")
-    form = DecisionForm(request.POST if request.method == "POST" else None, allowed=answer.allowed, initial={"decided_on": today})
+    form = DecisionForm(request.POST if request.method == "POST" else None, allowed=answer.allowed, today=today, initial={"decided_on": today})
     if request.method == "POST":
         if not can_decide:
             raise PermissionDenied
@@ -553,13 +592,12 @@ def decision(request, person_pk: int):
             else:
                 messages.success(request, f"Decision recorded: {dict(choices.DecisionOutcome.choices)[form.cleaned_data['outcome']]}.")
                 return redirect(person)
-    from assessments.models import route_label
-
-    context = {
-        "person": person, "proposals": proposals, "proposal": proposal, "route_form": route_form or RouteChoiceForm(), "answer": answer,
+    context.update({
+        "proposal": proposal, "route_form": route_form or RouteChoiceForm(), "answer": answer,
         "form": form if can_decide else None, "measure_label": dict(choices.Measure.choices)[measure],
         "route": route_label(destination, transit), "destination": destination, "transit": transit, "measure": measure,
-    }
+        "start_assessment_url": _start_assessment_url(request, person, proposal, answer, destination, transit),
+    })
     return render(request, "assessments/decision.html", context)
 
 
