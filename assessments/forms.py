@@ -10,7 +10,8 @@ from django.contrib.auth import get_user_model
 from django.forms import formset_factory
 
 from assessments import choices, services
-from assessments.models import Assurance, Evidence, Finding, Indicator, Interview, VoluntaryReturnConsent
+from assessments.completeness import standing_risks_for_cell
+from assessments.models import ApprovedFinding, Assurance, Evidence, Finding, Indicator, Interview, VoluntaryReturnConsent
 from core import clock
 from core.countries import country_name
 from core.widgets import CountryChoiceField
@@ -145,9 +146,10 @@ class FindingForm(CrispyMixin, forms.ModelForm):
         model = Finding
         fields = [
             "outcome", "feared_actor", "convention_grounds", "grounds_imputed", "indicators", "legal_test", "reasons",
-            "charges_or_sentence", "sentenced_in_absentia", "evidence",
+            "charges_or_sentence", "sentenced_in_absentia", "evidence", "revisits", "revisit_reasons",
         ]
         widgets = {
+            "revisit_reasons": forms.Textarea(attrs={"rows": 3}),
             "outcome": forms.RadioSelect,
             "indicators": forms.CheckboxSelectMultiple,
             "evidence": forms.CheckboxSelectMultiple,
@@ -156,8 +158,21 @@ class FindingForm(CrispyMixin, forms.ModelForm):
         }
         labels = {"outcome": "Finding", "evidence": "Evidence relied on"}
 
-    def __init__(self, *args, assessment=None, risk_type=None, user=None, **kwargs):
+    def __init__(self, *args, assessment=None, risk_type=None, country=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # A finding of no real risk where an earlier approved finding of real risk still stands must revisit it.
+        standing = standing_risks_for_cell(assessment, country, risk_type) if assessment and risk_type and country else []
+        if standing:
+            self.fields["revisits"].queryset = ApprovedFinding.objects.filter(pk__in=[r.pk for r in standing]).select_related("assessment")
+            self.fields["revisits"].label_from_instance = lambda r: f"{r.assessment.reference}: real risk found, approved {r.approved_at:%Y-%m-%d}"
+            self.fields["revisits"].empty_label = "— none: this finding does not revisit it —"
+            self.fields["revisits"].help_text = (
+                "An earlier approved finding of real risk for this country and risk type still bars removal. A finding of "
+                "no real risk must name it and say why the risk no longer holds; the reviewer approves that too."
+            )
+        else:
+            self.fields.pop("revisits")
+            self.fields.pop("revisit_reasons")
         self.setup_helper()
         self.fields["indicators"].queryset = Indicator.objects.filter(is_active=True)
         # Restricted evidence is offered only to those who may see it (the one rule: Evidence.objects.visible_to).
@@ -260,7 +275,9 @@ class FlagResolveForm(CrispyMixin, forms.Form):
         self.setup_helper()
 
 
-class ConsentForm(CrispyMixin, forms.ModelForm):
+class ConsentForm(CrispyMixin, RouteFormMixin, forms.ModelForm):
+    """Consent to return on a route: it counts only for that destination and those transit countries, in order."""
+
     destination = CountryChoiceField(label="Country of return", blank_label="Choose the country")
 
     class Meta:
@@ -270,7 +287,8 @@ class ConsentForm(CrispyMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.order_fields(["destination"])
+        self.add_route_fields()
+        self.order_fields(["destination", *[f"transit_{i}" for i in range(1, MAX_TRANSIT_FIELDS + 1)]])
         self.setup_helper()
 
 

@@ -286,7 +286,7 @@ def finding_edit(request, pk: int, country: str, risk_code: str):
     finding = next((f for f in assessment.findings.all() if str(f.country) == country and f.risk_type_id == risk_type.pk), None)
     editable = _can_edit(request.user, assessment)
     form = FindingForm(
-        request.POST or None, instance=finding, assessment=assessment, risk_type=risk_type, user=request.user,
+        request.POST or None, instance=finding, assessment=assessment, risk_type=risk_type, country=country, user=request.user,
         auto_id="id_finding_%s",
     )
     if request.method == "POST":
@@ -463,11 +463,14 @@ def flag_resolve(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def consent_record(request, person_pk: int):
     person = _person(request, person_pk)
-    form = ConsentForm(request.POST or None, initial={"destination": request.GET.get("destination", "").upper(), "given_on": clock.today()})
+    transit = [c for c in request.GET.get("transit", "").upper().split(",") if c]
+    initial = RouteFormMixin.route_initial(request.GET.get("destination", "").upper(), transit) | {"given_on": clock.today()}
+    form = ConsentForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "destination"}
+        destination, transit = form.route()
+        data = {k: v for k, v in form.cleaned_data.items() if k in services.CONSENT_FIELDS}
         try:
-            services.consent_record(actor=request.user, person=person, destination=form.cleaned_data["destination"], data=data)
+            services.consent_record(actor=request.user, person=person, destination=destination, transit_countries=transit, data=data)
         except (ValidationError, DomainError) as exc:
             form_error_from_service(form, exc)
         else:

@@ -516,3 +516,43 @@ def test_every_code_the_database_can_give_has_its_sentence():
     missing_codes = _codes_in("assessment_missing")
     assert {"no_interview", "standing_risk_not_revisited", "no_independence_declaration"} <= missing_codes
     assert missing_codes <= set(completeness.MESSAGES), missing_codes - set(completeness.MESSAGES)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Through the pages
+
+
+@pytest.mark.django_db
+def test_the_finding_page_offers_the_revisit_and_saves_it(torture_in_iran, client, person, caseworker):
+    again = builders.fill(builders.start(assessor=caseworker, person=person), assessor=caseworker)
+    client.force_login(caseworker)
+    url = reverse("assessments:finding_edit", args=[again.pk, "IR", "torture"])
+    page = client.get(url).content.decode()
+    assert "still bars removal" in page and f"{torture_in_iran.reference}: real risk found" in page
+    record = ApprovedFinding.objects.get(assessment=torture_in_iran, country="IR", risk_type__code="torture")
+    # Naming it without saying why is refused with the message, and nothing changes.
+    response = client.post(url, {"outcome": "no_real_risk", "reasons": "Fictional.", "revisits": record.pk, "revisit_reasons": ""})
+    assert "Say why the earlier finding of real risk no longer holds." in response.content.decode()
+    assert Finding.objects.get(assessment=again, country="IR", risk_type__code="torture").revisits_id is None
+    client.post(url, {"outcome": "no_real_risk", "reasons": "Fictional.", "revisits": record.pk,
+                      "revisit_reasons": "Fictional: the 2026 country report shows the practice ended."})
+    assert Finding.objects.get(assessment=again, country="IR", risk_type__code="torture").revisits == record
+    assert "standing_risk_not_revisited" not in [m.code for m in completeness.assessment_missing(again)]
+    # A cell with nothing standing offers no revisit.
+    assert "still bars removal" not in client.get(reverse("assessments:finding_edit", args=[again.pk, "IR", "cidt"])).content.decode()
+
+
+@pytest.mark.django_db
+def test_consent_is_recorded_for_a_route_through_the_page(client, person, caseworker):
+    from assessments.models import VoluntaryReturnConsent
+
+    client.force_login(caseworker)
+    url = reverse("assessments:consent_record", args=[person.pk])
+    assert 'value="TR" selected' in client.get(url + "?destination=IR&transit=TR").content.decode().replace("selected=\"\"", "selected")
+    response = client.post(url, {
+        "destination": "IR", "transit_1": "TR", "given_on": TODAY.isoformat(), "language": "fa", "interpreter_name": "Fictional",
+        "conditions_explained": "Fictional account.", "no_pressure_confirmed": "on", "safe_setting_confirmed": "on",
+    })
+    assert response.status_code == 302
+    consent = VoluntaryReturnConsent.objects.get()
+    assert consent.destination == "IR" and consent.transit_countries == ["TR"]
