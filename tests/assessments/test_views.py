@@ -247,7 +247,7 @@ def test_decision_page_lists_every_reason_with_links_and_offers_only_barred_or_p
     client.force_login(decider)
     body = client.get(reverse("assessments:decision", args=[person.pk])).content.decode()
     assert "Removal cannot be authorised:" in body
-    assert "No assessment of this person covers the route Türkiye → Iran." in body
+    assert "No assessment covers the route Türkiye → Iran as proposed" in body
     assert reverse("assessments:assessment_start", args=[person.pk]) in body
     assert 'value="authorised"' not in body and 'value="barred"' in body
     response = client.post(reverse("assessments:decision", args=[person.pk]),
