@@ -128,7 +128,9 @@ import pghistory as _pghistory  # noqa: E402
 PGHISTORY_CONTEXT_FIELD = _pghistory.ContextJSONField()
 PGHISTORY_CREATED_AT_FUNCTION = "CLOCK_TIMESTAMP()"
 PGTRIGGER_MIGRATIONS = False
-PGTRIGGER_INSTALL_ON_MIGRATE = True
+# Installed by core's post-migrate handler instead, only when migrating as the owner: a post-migrate signal
+# sent for the runtime role (`flush` in transactional tests) must not try to replace triggers it cannot own.
+PGTRIGGER_INSTALL_ON_MIGRATE = False
 
 # Content-Security-Policy (django-csp 4): nothing inline, nothing from elsewhere. Bootstrap's CSS draws its
 # icons from data: SVG images; htmx talks to this origin only; its indicator CSS lives in static/css/app.css.
@@ -170,7 +172,9 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": database_settings(base_dir=BASE_DIR, testing=TESTING)}
+# `default` is the runtime role (neither owner nor superuser); `owner`, when present, owns the tables and is
+# used by `migrate` only (config/database.py, docs/security.md "Two database roles").
+DATABASES = database_settings(base_dir=BASE_DIR, testing=TESTING)
 # pgtrigger's guard in every history trigger reads the session setting `pgtrigger.ignore` inside an exception
 # block: left unset, each row written raises and catches an error (a subtransaction), which made bulk writes
 # with history slower with every row already written in the transaction (a 100,000-row import took 545 s
@@ -180,7 +184,22 @@ if TESTING:
     # Transactional tests reset the database with TRUNCATE, which the audit tables refuse unless the
     # session says so (audit/migrations/0002_append_only.py). Never set this outside the test suite.
     _session_options.append("-c audit.allow_truncate=on")
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = " ".join(_session_options)
+for _database in DATABASES.values():
+    _database.setdefault("OPTIONS", {})["options"] = " ".join(_session_options)
+# What the runtime role may do, set by `migrate` (core.database_roles.grant_runtime_privileges): SELECT,
+# INSERT, UPDATE, DELETE on every table of schema public, except these (names that do not exist yet are
+# skipped). Read-only: the rows are written by the owner's SECURITY DEFINER triggers or migrations only.
+DATABASE_RUNTIME_READ_ONLY_TABLES = ["assessments_approvedfinding"]
+# Append-only (SQL LIKE patterns): SELECT and INSERT, plus what is named here. History and the access log
+# refuse changes by trigger too (audit/migrations/0002_append_only.py); the access log keeps DELETE for
+# `prune_access_log`, which its trigger allows for rows past the 365-day floor and nothing else.
+DATABASE_RUNTIME_APPEND_ONLY_TABLES = {
+    r"audit\_%event": [],
+    r"pghistory\_context": [],
+    r"audit\_accesslog": ["DELETE"],
+}
+# Transactional tests reset the database with TRUNCATE: the runtime role may truncate in the test suite only.
+DATABASE_RUNTIME_MAY_TRUNCATE = TESTING
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

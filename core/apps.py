@@ -8,6 +8,9 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from core.database_roles import after_migrate
         from core.roles import sync_roles_after_migrate
 
+        # sender=self: once per migrate (post_migrate is sent once for each app with a models module).
+        post_migrate.connect(after_migrate, sender=self, dispatch_uid="core.after_migrate")
         post_migrate.connect(sync_roles_after_migrate, dispatch_uid="core.sync_roles")

@@ -17,6 +17,51 @@ def pytest_collection_modifyitems(config, items):
             others.append(item)
     items[:] = others + browser
 
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request, django_test_environment, django_db_blocker, django_db_use_migrations, django_db_keepdb,
+    django_db_createdb, django_db_modify_db_settings,
+):
+    """The test database is created and migrated as the owning role, and the suite runs as the runtime role.
+
+    pytest-django's own fixture would create it through `default`, the role production runs as, which may not
+    create databases or own tables; Django's TEST MIRROR would copy the owner's USER into `default` as well.
+    So: create and migrate it through the `owner` alias, point `default` (same server, the runtime role) at it,
+    and drop it as the owner at the end. Every trigger test then proves its rule against the role production
+    uses. Without an `owner` alias (DATABASE_URL alone) the suite refuses to start.
+    """
+    from django.db import connections
+
+    from core.database_roles import OWNER_ALIAS
+
+    keepdb = django_db_keepdb and not django_db_createdb
+    verbosity = request.config.option.verbose
+    if not django_db_use_migrations:
+        pytest.exit("--nomigrations is not supported: the database's rules are installed by migrations")
+    if OWNER_ALIAS not in connections:
+        pytest.exit(
+            "The suite runs as the runtime role and migrates as the owner: with DATABASE_URL, set "
+            "DATABASE_OWNER_URL too (README, \"A real PostgreSQL server\").", returncode=4,
+        )
+
+    owner, default = connections[OWNER_ALIAS], connections["default"]
+    old_name = owner.settings_dict["NAME"]
+    with django_db_blocker.unblock():
+        test_name = owner.creation.create_test_db(verbosity=verbosity, autoclobber=True, serialize=False, keepdb=keepdb)
+        owner.close()
+        default.close()
+        default.settings_dict["NAME"] = test_name  # the same dict as settings.DATABASES["default"]
+        # For `serialized_rollback` tests, read as the runtime role, as Django's setup_databases does after
+        # creating them.
+        default._test_serialized_contents = default.creation.serialize_db_to_string()
+    yield
+    with django_db_blocker.unblock():
+        connections.close_all()
+        default.settings_dict["NAME"] = old_name
+        owner.creation.destroy_test_db(old_name, verbosity=verbosity, keepdb=keepdb)
+
+
 from core import roles
 from tests.factories import PersonFactory, TeamFactory, UserFactory
 

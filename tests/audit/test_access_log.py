@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.utils import DatabaseError
 from django.test import RequestFactory, override_settings
 from django.urls import reverse
@@ -77,13 +77,29 @@ def test_the_address_is_the_peer_unless_behind_the_tls_proxy(proxy, forwarded, e
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("sql", ["UPDATE audit_accesslog SET username = 'someone else'", "DELETE FROM audit_accesslog"])
-def test_access_log_rows_cannot_be_updated_or_deleted(client, caseworker, person, sql):
+@pytest.mark.parametrize(
+    "sql, refusal",
+    [
+        # The runtime role holds no UPDATE on the log; it holds DELETE (for prune_access_log), which the trigger refuses.
+        ("UPDATE audit_accesslog SET username = 'someone else'", "permission denied for table audit_accesslog"),
+        ("DELETE FROM audit_accesslog", "audit_append_only"),
+    ],
+)
+def test_access_log_rows_cannot_be_updated_or_deleted(client, caseworker, person, sql, refusal):
     client.force_login(caseworker)
     client.get(reverse("people:person_detail", args=[person.pk]))
-    with pytest.raises(DatabaseError, match="audit_append_only"), transaction.atomic(), connection.cursor() as cursor:
+    with pytest.raises(DatabaseError, match=refusal), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql)
     assert [r.username for r in _rows()] == ["cw_a"]
+
+
+@pytest.mark.django_db(databases=["default", "owner"])
+def test_the_trigger_refuses_an_update_to_a_role_that_holds_the_privilege():
+    """The tables' owner may UPDATE the log; the append-only trigger still refuses."""
+    AccessLog.objects.using("owner").create(what="person", object_id=1, person_id=1, username="cw_a")
+    with pytest.raises(DatabaseError, match="audit_append_only"), transaction.atomic(using="owner"), connections["owner"].cursor() as cursor:
+        cursor.execute("UPDATE audit_accesslog SET username = 'someone else'")
+    assert list(AccessLog.objects.using("owner").values_list("username", flat=True)) == ["cw_a"]
 
 
 @pytest.mark.django_db

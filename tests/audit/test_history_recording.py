@@ -6,13 +6,13 @@ from __future__ import annotations
 import pghistory
 import pgtrigger
 import pytest
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.utils import DatabaseError
 from django.urls import reverse
 
 from audit import models as audit
 from people import services
-from people.models import LegalStatus, Person, PersonName
+from people.models import LegalStatus, Person, PersonName, Team
 
 
 def _events(model, obj_id):
@@ -104,27 +104,43 @@ def _raw(sql, params=()):
         cursor.execute(sql, params)
 
 
+REWRITES = [
+    "UPDATE audit_personevent SET full_name_latin = 'Rewritten' WHERE pgh_obj_id = %s",
+    "DELETE FROM audit_personevent WHERE pgh_obj_id = %s",
+    "UPDATE audit_personevent SET pgh_context = '{\"user\": 1}'::jsonb WHERE pgh_obj_id = %s",
+]
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    "sql",
-    [
-        "UPDATE audit_personevent SET full_name_latin = 'Rewritten' WHERE pgh_obj_id = %s",
-        "DELETE FROM audit_personevent WHERE pgh_obj_id = %s",
-        "UPDATE audit_personevent SET pgh_context = '{\"user\": 1}'::jsonb WHERE pgh_obj_id = %s",
-    ],
-)
+@pytest.mark.parametrize("sql", REWRITES)
 def test_history_rows_cannot_be_updated_or_deleted_with_raw_sql(person, sql):
+    """The role the application runs as holds no UPDATE or DELETE on history (docs/security.md)."""
     before = [(e.pgh_id, e.full_name_latin, e.pgh_context) for e in _events(audit.PersonEvent, person.pk)]
     assert before
-    with pytest.raises(DatabaseError, match="audit_append_only"):
+    with pytest.raises(DatabaseError, match="permission denied for table audit_personevent"):
         _raw(sql, [person.pk])
     after = [(e.pgh_id, e.full_name_latin, e.pgh_context) for e in _events(audit.PersonEvent, person.pk)]
     assert after == before
 
 
+@pytest.mark.django_db(databases=["default", "owner"])
+@pytest.mark.parametrize("sql", REWRITES)
+def test_the_triggers_refuse_it_to_a_role_that_holds_the_privilege(sql):
+    """Behind the missing privilege, the append-only trigger: here the tables' owner, who may UPDATE and DELETE."""
+    owner = connections["owner"]
+    team = Team.objects.using("owner").create(name="Fictional Owner's Team")
+    person = Person.objects.using("owner").create(full_name_latin="Fictional Owner's Person", owning_team=team)
+    assert audit.PersonEvent.objects.using("owner").filter(pgh_obj_id=person.pk).exists()
+    with pytest.raises(DatabaseError, match="audit_append_only"), transaction.atomic(using="owner"), owner.cursor() as cursor:
+        cursor.execute(sql, [person.pk])
+    with pytest.raises(DatabaseError, match="audit_append_only"), transaction.atomic(using="owner"):
+        audit.PersonEvent.objects.using("owner").filter(pgh_obj_id=person.pk).delete()
+    assert audit.PersonEvent.objects.using("owner").filter(pgh_obj_id=person.pk, full_name_latin="Fictional Owner's Person").exists()
+
+
 @pytest.mark.django_db
 def test_history_rows_cannot_be_deleted_through_the_orm(person):
-    with pytest.raises(DatabaseError, match="audit_append_only"), transaction.atomic():
+    with pytest.raises(DatabaseError, match="permission denied for table audit_personevent"), transaction.atomic():
         audit.PersonEvent.objects.filter(pgh_obj_id=person.pk).delete()
     assert audit.PersonEvent.objects.filter(pgh_obj_id=person.pk).exists()
 

@@ -1,0 +1,141 @@
+"""Two database roles: the application runs as a role that cannot switch the database's rules off.
+
+The runtime role (alias `default`) is neither a superuser nor the owner of any table or routine, so it can
+neither `SET session_replication_role = replica` nor disable, drop or replace a trigger or the functions the
+triggers call. The owner role (alias `owner`, when configured) runs `migrate` and nothing else. See
+docs/security.md, "Two database roles".
+
+- `migration_alias()`: the alias `migrate` uses by default (core/management/commands/migrate.py).
+- `default_is(alias)`: while `migrate` runs, the `default` connection is the one being migrated, so data
+  migrations and post-migrate handlers write as the owner, in the database and transaction being migrated.
+- `after_migrate`: once per `migrate`, as the owner: install django-pgtrigger's triggers and set exactly what
+  the runtime role may do (`grant_runtime_privileges`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections
+
+OWNER_ALIAS = "owner"
+FULL_PRIVILEGES = ["SELECT", "INSERT", "UPDATE", "DELETE"]
+
+def migration_alias() -> str:
+    """The alias that owns the schema: `owner` when configured, else `default` (one role for everything)."""
+    return OWNER_ALIAS if OWNER_ALIAS in settings.DATABASES else DEFAULT_DB_ALIAS
+
+
+@contextlib.contextmanager
+def default_is(alias: str):
+    """Make `alias`'s connection the `default` one while the block runs (the migrate command wraps itself in it).
+
+    Data migrations and post-migrate handlers reach the database through `Model.objects`, `connection` or an
+    explicit `using="default"` (Django's `create_permissions` in a migration, for one); while migrating as the
+    owner, all of that must be the owner's connection, in the database and the transaction being migrated.
+    """
+    if alias == DEFAULT_DB_ALIAS:
+        yield
+        return
+    runtime = connections[DEFAULT_DB_ALIAS]
+    connections[DEFAULT_DB_ALIAS] = connections[alias]
+    try:
+        yield
+    finally:
+        connections[DEFAULT_DB_ALIAS] = runtime
+
+
+# ---------------------------------------------------------------------------------------------------------
+# After migrate, as the owner
+
+
+def after_migrate(sender, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
+    """Install pgtrigger's triggers and the runtime role's privileges, when migrating as the owner.
+
+    Connected for core's app config only, so it runs once per `migrate`, after every migration. A post-migrate
+    signal for another alias (`flush` as the runtime role in transactional tests) changes nothing.
+    """
+    if using != migration_alias():
+        return
+    import pgtrigger
+
+    pgtrigger.install(database=using)
+    grant_runtime_privileges(connections[using], runtime_role())
+
+
+def runtime_role() -> str:
+    """The role of the `default` alias."""
+    user = settings.DATABASES[DEFAULT_DB_ALIAS].get("USER")
+    if user:
+        return user
+    # libpq's default user: ask the server, through a connection of our own (while migrating, `default`
+    # is the owner's connection).
+    connection = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_user")
+            return cursor.fetchone()[0]
+    finally:
+        connection.close()
+
+
+def table_privileges(table: str) -> list[str]:
+    """What the runtime role may do on `table` (settings: DATABASE_RUNTIME_*)."""
+    if table in settings.DATABASE_RUNTIME_READ_ONLY_TABLES:
+        privileges = ["SELECT"]
+    else:
+        privileges = FULL_PRIVILEGES
+        for pattern, extra in settings.DATABASE_RUNTIME_APPEND_ONLY_TABLES.items():
+            if _like(pattern).fullmatch(table):
+                privileges = ["SELECT", "INSERT", *extra]
+                break
+    if settings.DATABASE_RUNTIME_MAY_TRUNCATE:
+        privileges = [*privileges, "TRUNCATE"]
+    return privileges
+
+
+def _like(pattern: str) -> re.Pattern:
+    """SQL LIKE (`%`, `_`, backslash escapes) as a regular expression."""
+    parts, escaped = [], False
+    for char in pattern:
+        if escaped:
+            parts.append(re.escape(char))
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        else:
+            parts.append({"%": ".*", "_": "."}.get(char) or re.escape(char))
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def grant_runtime_privileges(connection, role: str) -> None:
+    """Set exactly what `role` may do on the tables `connection`'s role owns in schema public (idempotent).
+
+    Every table is revoked and granted anew, so a privilege granted by hand does not survive a migrate.
+    Default privileges cover what the owner creates later; the next migrate narrows them table by table.
+    Routines need nothing: EXECUTE is PUBLIC's by default.
+    """
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        if cursor.fetchone()[0] == role:
+            return  # one role for everything (no DATABASE_OWNER_URL); the deploy check reports it
+        cursor.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'f') "
+            "AND c.relowner = (SELECT oid FROM pg_roles WHERE rolname = current_user) ORDER BY c.relname"
+        )
+        tables = [row[0] for row in cursor.fetchall()]
+        grantee = quote(role)
+        statements = [f"GRANT USAGE ON SCHEMA public TO {grantee}"]
+        for table in tables:
+            statements.append(f"REVOKE ALL ON TABLE {quote(table)} FROM {grantee}")
+            statements.append(f"GRANT {', '.join(table_privileges(table))} ON TABLE {quote(table)} TO {grantee}")
+        statements += [
+            f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {grantee}",
+            f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT {', '.join(FULL_PRIVILEGES)} ON TABLES TO {grantee}",
+            f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {grantee}",
+        ]
+        cursor.execute(";\n".join(statements))
