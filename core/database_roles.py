@@ -10,6 +10,7 @@ docs/security.md, "Two database roles".
   migrations and post-migrate handlers write as the owner, in the database and transaction being migrated.
 - `after_migrate`: once per `migrate`, as the owner: install django-pgtrigger's triggers and set exactly what
   the runtime role may do (`grant_runtime_privileges`).
+- `check_runtime_role`: the deploy check (`manage.py check --deploy`) that the runtime role is what it must be.
 """
 
 from __future__ import annotations
@@ -18,9 +19,14 @@ import contextlib
 import re
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.core import checks
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
 OWNER_ALIAS = "owner"
+# The removal gate's tables: the runtime role must own none of them (nor any other; these are named first).
+GATE_TABLES = ("assessments_removaldecision", "assessments_assessment", "assessments_finding")
+# ...and the functions its triggers call, named first when the role owns routines.
+GATE_ROUTINES = ("removal_decision_guard", "removal_gate_reasons", "assessment_status_guard")
 FULL_PRIVILEGES = ["SELECT", "INSERT", "UPDATE", "DELETE"]
 
 def migration_alias() -> str:
@@ -139,3 +145,89 @@ def grant_runtime_privileges(connection, role: str) -> None:
             f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {grantee}",
         ]
         cursor.execute(";\n".join(statements))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The deploy check
+
+HINT = (
+    "Run the application as a role that is neither a superuser nor the owner of anything (DATABASE_URL) and "
+    "migrate as the owning role (DATABASE_OWNER_URL): see docs/security.md, \"Two database roles\"."
+)
+
+
+def check_runtime_role(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """`manage.py check --deploy`: the role the application runs as cannot switch the database's rules off."""
+    return runtime_role_problems(connections[DEFAULT_DB_ALIAS])
+
+
+def runtime_role_problems(connection) -> list[checks.CheckMessage]:
+    """What is wrong with `connection`'s role as the role the application runs as (empty: nothing)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT rolname, rolsuper, has_parameter_privilege(current_user, 'session_replication_role', 'SET') "
+                "FROM pg_roles WHERE rolname = current_user"
+            )
+            role, superuser, may_set_replication_role = cursor.fetchone()
+            cursor.execute(
+                "SELECT t.tablename FROM pg_tables t WHERE t.schemaname = 'public' "
+                "AND pg_has_role(current_user, t.tableowner, 'MEMBER') ORDER BY t.tablename"
+            )
+            owned_tables = [row[0] for row in cursor.fetchall()]
+            cursor.execute(
+                "SELECT DISTINCT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                "WHERE n.nspname = 'public' AND pg_has_role(current_user, p.proowner, 'MEMBER') "
+                "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass "
+                "AND d.objid = p.oid AND d.deptype = 'e') ORDER BY p.proname"
+            )
+            owned_routines = sorted((row[0] for row in cursor.fetchall()), key=lambda name: name not in GATE_ROUTINES)
+            cursor.execute(
+                "SELECT t.tablename FROM pg_tables t WHERE t.schemaname = 'public' AND t.tablename = ANY(%s)",
+                [list(GATE_TABLES)],
+            )
+            present = {row[0] for row in cursor.fetchall()}
+    except DatabaseError as exc:
+        first_line = (str(exc).strip().splitlines() or [""])[0]
+        return [checks.Error(
+            f"Cannot reach the database to check the role the application runs as ({type(exc).__name__}: {first_line}).",
+            hint="Check DATABASE_URL and that the server is up; the check needs to connect.",
+            id="core.E101",
+        )]
+
+    problems: list[checks.CheckMessage] = []
+    if superuser:
+        problems.append(checks.Error(
+            f"The application's database role {role!r} is a superuser: it can switch every trigger off "
+            "(session_replication_role) and disable or drop the removal gate.",
+            hint=HINT, id="core.E102",
+        ))
+    if owned_tables:
+        gate = [t for t in GATE_TABLES if t in owned_tables]
+        named = ", ".join(gate or owned_tables[:3])
+        problems.append(checks.Error(
+            f"The application's database role {role!r} owns (or may act as the owner of) {len(owned_tables)} "
+            f"table(s), among them {named}: it can disable or drop their triggers (ALTER TABLE ... DISABLE "
+            "TRIGGER, DROP TRIGGER).",
+            hint=HINT, id="core.E103",
+        ))
+    if owned_routines:
+        problems.append(checks.Error(
+            f"The application's database role {role!r} owns (or may act as the owner of) {len(owned_routines)} "
+            f"routine(s), among them {', '.join(owned_routines[:3])}: it can replace what the triggers call "
+            "(CREATE OR REPLACE FUNCTION).",
+            hint=HINT, id="core.E104",
+        ))
+    if may_set_replication_role and not superuser:
+        problems.append(checks.Error(
+            f"The application's database role {role!r} may SET session_replication_role, which skips every trigger.",
+            hint="REVOKE SET ON PARAMETER session_replication_role FROM the role.", id="core.E105",
+        ))
+    missing = [t for t in GATE_TABLES if t not in present]
+    if missing:
+        problems.append(checks.Warning(
+            f"The removal gate's tables are missing ({', '.join(missing)}): the database is not migrated, so "
+            "the application's role could not be checked against them.",
+            hint="Run `manage.py migrate` (as the owning role) first.", id="core.W101",
+        ))
+    return problems

@@ -1,15 +1,22 @@
-"""The role the application runs as cannot switch the database's rules off.
+"""The role the application runs as cannot switch the database's rules off; the deploy check holds it there.
 
 The suite runs as that role (tests/conftest.py, django_db_setup): what is refused here is refused in production.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.db import DatabaseError, connection, connections, transaction
 
-from core.database_roles import table_privileges
+from core.database_roles import runtime_role_problems, table_privileges
+from tests.database import environment_for_check, url_for
 
+ROOT = Path(__file__).resolve().parents[2]
 INSUFFICIENT_PRIVILEGE = "42501"
 
 
@@ -142,3 +149,32 @@ def test_the_runtime_role_cannot_rewrite_history_even_without_the_triggers_looki
         cursor.execute("UPDATE audit_personevent SET full_name_latin = 'Rewritten'")
     assert info.value.__cause__.sqlstate == INSUFFICIENT_PRIVILEGE
     assert "permission denied for table audit_personevent" in str(info.value)
+
+
+@pytest.mark.django_db(databases=["default", "owner"])
+def test_the_deploy_check_passes_for_the_runtime_role_and_fails_for_the_owner():
+    assert runtime_role_problems(connections["default"]) == []
+    problems = runtime_role_problems(connections["owner"])
+    assert {p.id for p in problems} == {"core.E103", "core.E104"}
+    assert all(p.level >= 40 for p in problems)  # errors, not warnings
+    owns_tables = next(p for p in problems if p.id == "core.E103")
+    assert "assessments_removaldecision, assessments_assessment, assessments_finding" in owns_tables.msg
+
+
+def _check_deploy(database_url: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=environment_for_check(os.environ, database_url), capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_check_deploy_refuses_the_owner_as_the_runtime_role(django_db_setup):
+    result = _check_deploy(url_for("owner"))
+    assert result.returncode != 0
+    assert "core.E103" in result.stderr and "assessments_removaldecision" in result.stderr
+
+
+def test_check_deploy_says_so_when_it_cannot_reach_the_database():
+    result = _check_deploy("postgres://app@db.invalid:5432/nonrefoulement")
+    assert result.returncode != 0
+    assert "core.E101" in result.stderr and "Cannot reach the database" in result.stderr

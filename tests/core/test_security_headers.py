@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from tests.database import environment_for_check, url_for
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -99,15 +101,9 @@ def test_htmx_is_told_not_to_inject_its_indicator_style():
     assert ".htmx-indicator" in (ROOT / "static" / "css" / "app.css").read_text(encoding="utf-8")
 
 
-def test_production_settings_pass_check_deploy_without_warnings():
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "APP_TESTING", "DJANGO_ALLOW_ASYNC_UNSAFE", "SECURE_SSL_REDIRECT", "SECURE_COOKIES"}}
-    env.update(
-        DEBUG="0",
-        SECRET_KEY="prod-like-" + "Zx8#kQ2v!Lm9$Tr4^Wp7&Ny3*Hb6(Jd1)Fg5_Cs0+Ae2=Ui8~Ko3" * 2,
-        ALLOWED_HOSTS="cases.example.org",
-        CSRF_TRUSTED_ORIGINS="https://cases.example.org",
-        DATABASE_URL="postgres://app@db.invalid:5432/nonrefoulement",  # check --deploy does not connect
-    )
+def test_production_settings_pass_check_deploy_without_warnings(django_db_setup):
+    # check --deploy connects (core.database_roles): to the migrated test database, as the runtime role.
+    env = environment_for_check(os.environ, url_for("default"))
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
