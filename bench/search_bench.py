@@ -22,8 +22,13 @@ INDEXES = ("person_search_trgm", "person_name_keys", "person_search_words", "reg
 
 
 def load(count: int, teams: list[int]) -> None:
-    """COPY `count` persons (with search_text and name keys computed in Python) and their UNHCR numbers."""
-    from django.db import connection
+    """COPY `count` persons (with search_text and name keys computed in Python) and their UNHCR numbers.
+
+    As the tables' owner (dropping and building indexes, ANALYZE): a bulk load is not the application's job.
+    """
+    from django.db import connections
+
+    connection = connections["owner"]
 
     import roster
     from people import names
