@@ -29,7 +29,8 @@ TOO_MANY = "Too many wrong codes. Wait until {time} and try again."
 
 def _next_url(request) -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    # Only a path on this site: `redirect()` would read anything else ("returned") as a URL name.
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return candidate
     return reverse(settings.LOGIN_REDIRECT_URL)
 

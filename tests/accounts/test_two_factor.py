@@ -209,3 +209,12 @@ def test_the_readme_documents_the_demo_keys():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     for username, hex_key in demo.DEMO_KEYS.items():
         assert f"| `{username}` | `{demo.base32_key(hex_key)}` |" in readme
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("next_url", ["returned", "people:person_list", "//evil.example/", "https://evil.example/", "javascript:alert(1)"])
+def test_a_next_that_is_not_a_path_on_this_site_goes_home(client, supervisor, next_url):
+    """Found by the fuzz test: `next=returned` answered 500 (redirect() read it as a URL name)."""
+    client.force_login(supervisor)  # verified already: the page sends the user on at once
+    response = client.post(reverse("accounts:verify"), {"code": "000000", "next": next_url})
+    assert response.status_code == 302 and response["Location"] == reverse("home")
