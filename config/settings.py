@@ -218,10 +218,12 @@ AUTHENTICATION_BACKENDS = [
     "accounts.backends.AuthorisationBackend",
 ]
 
-# Login throttling (django-axes): a username+address pair is locked for 15 minutes after 5 failures.
+# Login throttling (docs/security.md): django-axes locks a username from one address and browser for 15
+# minutes after 5 failures (a colleague on the same camp network, with their own browser, is not locked out);
+# accounts.throttle slows every further try on the account, from anywhere, with a growing delay.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address", "user_agent"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
