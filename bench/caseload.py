@@ -290,6 +290,8 @@ def seed(persons: int, *, progress=print) -> dict:
         # The copies of each person's team and caseworker that the triggers keep (skipped in this mode), set
         # by the migration's own statement.
         cursor.execute(importlib.import_module("assessments.migrations.0006_scope_copies").BACKFILL)
+        # The findings as approved, which the gate reads (the approval's trigger writes them; skipped here).
+        cursor.execute(importlib.import_module("assessments.migrations.0008_gate_integrity").RECORD_BACKFILL)
         progress(f"  workflow: {len(assessments):,} assessments, {len(findings):,} findings, {len(flags):,} flags in {time.perf_counter() - t0:.1f} s")
 
         cursor.execute("SET session_replication_role = origin")
