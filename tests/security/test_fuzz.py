@@ -59,6 +59,19 @@ PLAUSIBLE = ["", "1", "IR", "TR", "fa", "F", "M", "on", "2026-05-01", "2025", "F
 hostile = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=60), st.integers(min_value=-(2**70), max_value=2**70).map(str))
 plausible = st.sampled_from(PLAUSIBLE)
 value = st.one_of(hostile, plausible)
+# Parameters that name a record or a position get the values that broke pages before: tampered cursors,
+# ids that are not integers or overflow the column.
+CURSORS = [
+    _cursor(["x", "y"]), _cursor(["Fictional", 10**30]), _cursor(["a\x00", 1]), _cursor([1, 2, 3]), _cursor([[1], {"a": 1}]),
+    _cursor(["2026-02-31T00:00:00+00:00", 0, 1]), _cursor(["yesterday", 0, 1]), _cursor(["2026-01-01T00:00:00+00:00", 10**30, 1]),
+    _cursor(["2026-01-01T00:00:00+00:00", "x", "y"]), _cursor(["9999-12-31", "x"]), "%%%", "AAAA",
+]
+IDS = ["abc", "-1", "0", "1", "1e309", "99999999999999999999", "\x00", "", " 1", "1;2", "0x10"]
+BY_PARAM = {
+    "after": st.one_of(st.sampled_from(CURSORS), hostile),
+    "before": st.one_of(st.sampled_from(CURSORS), hostile),
+    **{name: st.one_of(st.sampled_from(IDS), hostile) for name in ("proposal", "team", "caseworker", "camp", "page", "flag_page", "severity")},
+}
 FILES = [
     ("roster.csv", b"Name,Sex\nFictional A,F\n\x00\xff\xfe"),
     ("roster.xlsx", b"PK\x03\x04not really a zip"),
@@ -136,7 +149,10 @@ def test_no_input_breaks_a_page():
         actor = data.draw(st.sampled_from(actors), label="actor")
         client = clients[actor.key]
         method = data.draw(st.sampled_from(["GET", "GET", "POST", "POST", "POST", "PUT", "HEAD"]), label="method")
-        query = {k: data.draw(value, label=k) for k in data.draw(st.lists(st.sampled_from(PARAMS), max_size=4, unique=True), label="params")}
+        query = {
+            k: data.draw(BY_PARAM.get(k, value), label=k)
+            for k in data.draw(st.lists(st.sampled_from(PARAMS), max_size=4, unique=True), label="params")
+        }
         suffix = "?" + "&".join(f"{k}={v}" for k, v in [("x", "%FF%C0%AF"), ("y", "%00")]) if data.draw(st.booleans(), label="raw") else ""
         before, logged_before = rows(), AccessLog.objects.count()
         if method == "POST":
