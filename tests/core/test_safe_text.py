@@ -58,3 +58,10 @@ def test_only_administrators_edit_a_camp(client, caseworker, supervisor, adminis
     assert Camp.objects.get(pk=camp.pk).name == "Fictional Camp Shared"
     client.force_login(administrator)
     assert client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_name_is_isolated_in_the_heading_so_it_cannot_reverse_the_reference(client, caseworker, person):
+    client.force_login(caseworker)
+    body = client.get(reverse("people:person_detail", args=[person.pk])).content.decode()
+    assert f"<bdi>{person.full_name_latin}</bdi> <small" in body
