@@ -8,7 +8,6 @@ refusals. Nothing here decides what is missing.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from itertools import groupby
 
@@ -16,6 +15,7 @@ from django.db import connection
 
 from assessments import choices
 from assessments.models import ApprovedFinding, Assessment, RiskType, country_name
+from core.errors import trigger_detail_rows
 
 
 @dataclass(frozen=True)
@@ -112,11 +112,7 @@ _SECTIONS = {
 
 def translate_incomplete_error(primary: str, detail: str | None) -> list[str]:
     """The status guard's refusal of an incomplete assessment, in the checklist's words."""
-    try:
-        rows = json.loads(detail or "[]")
-    except ValueError:
-        rows = []
-    if not isinstance(rows, list) or not rows:
+    if not (rows := trigger_detail_rows(detail)):
         return [primary]
     return ["The assessment is not complete:", *(m.message for m in missing_from_rows([dict(r, section=None) for r in rows]))]
 

@@ -10,7 +10,6 @@ functions can return and fails if one has no sentence here.
 from __future__ import annotations
 
 import datetime
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -21,7 +20,7 @@ from django.urls import reverse
 
 from assessments import choices
 from assessments.models import Assessment, RiskType, VoluntaryReturnConsent, country_name, route_label
-from core.errors import Reason
+from core.errors import Reason, trigger_detail_rows
 
 # Every reason code the gate can give, with its sentence. {route}, {ref}, {status}, {country}, {risk},
 # {detail} and {deciders} are filled in.
@@ -208,11 +207,7 @@ def _fix_url(code, ref_id, person, assessment, destination, transit) -> str:
 
 def translate_trigger_error(primary: str, detail: str | None) -> list[str]:
     """The database gate's refusal in plain sentences, from the structured reasons in its DETAIL."""
-    try:
-        rows = json.loads(detail or "[]")
-    except ValueError:
-        rows = []
-    if not isinstance(rows, list) or not rows:
+    if not (rows := trigger_detail_rows(detail)):
         return [primary]
     messages = [r.message for r in reasons_from_rows(rows)]
     return ["Removal cannot be authorised:", *messages] if primary.startswith("Removal cannot") else messages

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -53,6 +54,15 @@ class Reason:
 # the trigger's message and its DETAIL (structured reasons: codes and ids, as JSON) into the sentences the
 # pages use.
 TRIGGER_TRANSLATORS: dict[str, Callable[[str, str | None], list[str]]] = {}
+
+
+def trigger_detail_rows(detail: str | None) -> list[dict]:
+    """The structured reasons a trigger put in its error's DETAIL (a JSON array of objects), or []."""
+    try:
+        rows = json.loads(detail or "[]")
+    except ValueError:
+        return []
+    return [r for r in rows if isinstance(r, dict) and "code" in r] if isinstance(rows, list) else []
 
 
 def constraint_messages() -> dict[str, tuple[str, str]]:
