@@ -98,7 +98,7 @@ def test_the_whole_story(browsing, team, caseworker, supervisor, decider):
     # The decision page shows it blocked, with the reason and a link to what fixes it.
     page.get_by_role("link", name=re.compile(r"^Decision page")).click()
     refusal = page.get_by_role("alert").filter(has_text="Removal cannot be authorised:")
-    expect(refusal).to_contain_text("No assessment of this person covers the route Türkiye → Iran")
+    expect(refusal).to_contain_text("No assessment covers the route Türkiye → Iran as proposed")
     _accessible(browsing, "04-decision-blocked")
     refusal.get_by_role("link", name="What to do").first.click()
     page.get_by_role("button", name="Start the assessment").click()
@@ -173,14 +173,15 @@ def test_the_whole_story(browsing, team, caseworker, supervisor, decider):
     _accessible(browsing, "09-dashboard")
     browsing.logout()
 
-    # An independent decider: barred on the route through Iran, authorisable to Türkiye alone.
+    # An independent decider: barred on the route through Iran; removal to Türkiye alone, a transit country of
+    # the assessed route, needs an assessment of its own (its risks as a destination were never assessed).
     page = browsing.login(decider, PASSWORD)
     page.get_by_label("Find a person by name or number").fill("Dariush Tabrizi")
     page.get_by_role("button", name="Search").click()
     page.get_by_role("link", name="Fictional Dariush Tabrizi").click()
     page.get_by_role("link", name="Removal decision page").click()
     refusal = page.get_by_role("alert").filter(has_text="Removal cannot be authorised:")
-    expect(refusal).to_contain_text("Iran: the assessment found a real risk of “Torture”")
+    expect(refusal).to_contain_text(re.compile(r"Iran: assessment A-\d+ found a real risk of “Torture”"))
     expect(page.get_by_label("Removal authorised")).to_have_count(0)
     page.get_by_label("Removal barred").check()
     page.get_by_label("Reasons").fill("Real risk of torture in Iran (fictional).")
@@ -199,9 +200,11 @@ def test_the_whole_story(browsing, team, caseworker, supervisor, decider):
     page.get_by_label("Kind of measure").select_option("deportation")
     page.get_by_label("Destination country").select_option("TR")
     page.get_by_role("button", name="Check this route").click()
-    expect(page.get_by_role("status").filter(has_text="Removal can be authorised.")).to_be_visible()
-    expect(page.get_by_label("Removal authorised")).to_have_count(1)
-    _accessible(browsing, "10-decision-allowed")
+    refusal = page.get_by_role("alert").filter(has_text="Removal cannot be authorised:")
+    expect(refusal).to_contain_text("No assessment covers the route Türkiye as proposed")
+    expect(page.get_by_role("link", name="Start an assessment of this route")).to_be_visible()
+    expect(page.get_by_label("Removal authorised")).to_have_count(0)
+    _accessible(browsing, "10-decision-transit-country-as-destination")
     nav(page, "Dashboard").click()
     assert _dashboard_numbers(page)["Removal barred"] == "1"
     assert browsing.console_errors == []  # no script error, no Content-Security-Policy refusal
