@@ -7,17 +7,16 @@ checklist is refreshed beside it.
 
 from __future__ import annotations
 
-import contextlib
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments import choices, selectors, services
 from assessments.completeness import assessment_missing
@@ -46,7 +45,7 @@ from assessments.models import Assessment, Evidence, Flag, RemovalProposal, Risk
 from core import clock
 from core.pagination import offset_page
 from core.errors import DomainError
-from core.views import form_error_from_service, post_only, service_error_message
+from core.views import form_error_from_service, service_error_message
 from people.models import Person, Team
 
 PER_PAGE = 50
@@ -57,8 +56,9 @@ def _htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _person(request, pk: int) -> Person:
-    return get_object_or_404(Person.objects.visible_to(request.user).select_related("owning_team"), pk=pk)
+def _person(request, pk: int, *, what: str = "person_record") -> Person:
+    """The person in scope, with the access logged (a refused or missing one logged as denied, and a 404)."""
+    return access.get_or_deny(request, Person.objects.visible_to(request.user).select_related("owning_team"), pk, what=what, person_id="pk")
 
 
 def _can_edit(user, assessment: Assessment) -> bool:
@@ -69,8 +69,8 @@ def _can_edit(user, assessment: Assessment) -> bool:
 # Proposals and starting an assessment
 
 
-@permission_required("assessments.add_removalproposal", raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@permission_required("assessments.add_removalproposal", raise_exception=True)
 def proposal_create(request, person_pk: int):
     person = _person(request, person_pk)
     form = ProposalForm(request.POST or None)
@@ -90,13 +90,15 @@ def proposal_create(request, person_pk: int):
     return render(request, "assessments/simple_form.html", {"form": form, "person": person, "title": "Record a proposed removal", "submit": "Record the proposal"})
 
 
-@permission_required("assessments.add_assessment", raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@permission_required("assessments.add_assessment", raise_exception=True)
 def assessment_start(request, person_pk: int):
-    person = _person(request, person_pk)
-    proposal = None
-    if request.GET.get("proposal"):
-        proposal = get_object_or_404(RemovalProposal, pk=request.GET["proposal"], person=person)
+    with access.deny_on_404(request, what="person_record", object_id=person_pk, person_id=person_pk):
+        person = get_object_or_404(Person.objects.visible_to(request.user), pk=person_pk)
+        proposal = None
+        if request.GET.get("proposal"):  # not this person's, not a proposal, not a number: missing alike
+            proposal = get_object_or_404(RemovalProposal, pk=_record_id(request.GET["proposal"]) or 0, person=person)
+    access.record(request, what="person_record", object_id=person.pk, person_id=person.pk)
     if proposal is not None:
         initial = RouteFormMixin.route_initial(str(proposal.destination), list(proposal.transit_countries))
     else:
@@ -170,6 +172,7 @@ def _assessment_viewed(request, pk: int) -> Assessment:
     return assessment
 
 
+@require_safe
 @permission_required("assessments.view_assessment", raise_exception=True)
 def assessment_detail(request, pk: int):
     assessment = _assessment_viewed(request, pk)
@@ -213,13 +216,12 @@ SAVED = {
 }
 
 
+@require_POST
 @permission_required("assessments.change_assessment", raise_exception=True)
 def section_save(request, pk: int, section: str):
     if section not in SECTION_FORMS:
         raise Http404("Unknown section.")
-    assessment = selectors.assessment_for_user(user=request.user, pk=pk)
-    if refused := post_only(request):
-        return refused
+    assessment = _assessment_viewed(request, pk)
     form_key, make_form = SECTION_FORMS[section]
     form = make_form(request, assessment)
     bound = {form_key: form}
@@ -266,23 +268,22 @@ def _save_section(request, assessment, section, form, formset) -> None:
         )
 
 
-@permission_required("assessments.view_assessment", raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@permission_required("assessments.view_assessment", raise_exception=True)
 def finding_edit(request, pk: int, country: str, risk_code: str):
     """One cell of the findings matrix: the finding for one country of the route and one risk type.
 
-    Opening it (page or panel) is one access-log row, "finding", under the id in the URL (the assessment's:
-    a cell may hold no finding yet); a refused or unknown cell is logged as denied and answers 404.
+    Each request (opening the page or panel, or saving) is one access-log row, "finding", under the id in the
+    URL (the assessment's: a cell may hold no finding yet); a refused or unknown cell is logged as denied and
+    answers 404.
     """
-    viewing = request.method == "GET"
-    with access.deny_on_404(request, what="finding", object_id=pk) if viewing else contextlib.nullcontext():
+    with access.deny_on_404(request, what="finding", object_id=pk):
         assessment = selectors.assessment_for_user(user=request.user, pk=pk)
         country = country.upper()
         if country not in assessment.route:
             raise Http404("This country is not on the route.")
         risk_type = get_object_or_404(RiskType, code=risk_code)
-    if viewing:
-        access.record(request, what="finding", object_id=assessment.pk, person_id=assessment.person_id)
+    access.record(request, what="finding", object_id=assessment.pk, person_id=assessment.person_id)
     finding = next((f for f in assessment.findings.all() if str(f.country) == country and f.risk_type_id == risk_type.pk), None)
     editable = _can_edit(request.user, assessment)
     form = FindingForm(
@@ -327,11 +328,10 @@ def _evidence_relied_on(form, finding) -> list:
     return chosen
 
 
+@require_POST
 @permission_required("assessments.change_assessment", raise_exception=True)
 def assessment_submit(request, pk: int):
-    assessment = selectors.assessment_for_user(user=request.user, pk=pk)
-    if refused := post_only(request):
-        return refused
+    assessment = _assessment_viewed(request, pk)
     try:
         services.assessment_submit(actor=request.user, assessment=assessment)
     except services.AssessmentIncomplete as exc:
@@ -357,7 +357,7 @@ def assessment_reason_action(request, pk: int, action: str):
     service, label, success, perm = actions[action]
     if not request.user.has_perm(perm):
         raise PermissionDenied
-    assessment = selectors.assessment_for_user(user=request.user, pk=pk)
+    assessment = _assessment_viewed(request, int(pk))  # a re_path passes the digits as text
     form = ReasonForm(request.POST or None, label=label)
     if request.method == "POST" and form.is_valid():
         try:
@@ -375,6 +375,7 @@ def assessment_reason_action(request, pk: int, action: str):
 # Review
 
 
+@require_safe
 @permission_required("assessments.review_assessment", raise_exception=True)
 def review_queue(request):
     teams = Team.objects.visible_to(request.user)
@@ -394,10 +395,10 @@ def review_queue(request):
     return render(request, "assessments/review_queue.html", context)
 
 
-@permission_required("assessments.review_assessment", raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@permission_required("assessments.review_assessment", raise_exception=True)
 def assessment_review(request, pk: int):
-    assessment = _assessment_viewed(request, pk) if request.method == "GET" else selectors.assessment_for_user(user=request.user, pk=pk)
+    assessment = _assessment_viewed(request, pk)
     posted = request.POST if request.method == "POST" else None  # an empty POST is still a POST: bound, with its errors
     form = ReviewForm(posted) if services.review_refusal(request.user, assessment) is None else None
     if request.method == "POST" and form is not None and form.is_valid():
@@ -423,8 +424,8 @@ def assessment_review(request, pk: int):
 # Flags
 
 
-@permission_required("assessments.add_flag", raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@permission_required("assessments.add_flag", raise_exception=True)
 def flag_raise(request, person_pk: int):
     person = _person(request, person_pk)
     form = FlagForm(request.POST or None)
@@ -439,10 +440,12 @@ def flag_raise(request, person_pk: int):
     return render(request, "assessments/simple_form.html", {"form": form, "person": person, "title": "Raise a flag", "submit": "Raise the flag"})
 
 
-@permission_required("assessments.resolve_flag", raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@permission_required("assessments.resolve_flag", raise_exception=True)
 def flag_resolve(request, pk: int):
-    flag = get_object_or_404(Flag.objects.visible_to(request.user).select_related("person", "raised_by", "resolved_by"), pk=pk)
+    flag = access.get_or_deny(
+        request, Flag.objects.visible_to(request.user).select_related("person", "raised_by", "resolved_by"), pk, what="flag"
+    )
     form = FlagResolveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -459,8 +462,8 @@ def flag_resolve(request, pk: int):
 # Voluntary return consent
 
 
-@permission_required("assessments.add_assessment", raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@permission_required("assessments.add_assessment", raise_exception=True)
 def consent_record(request, person_pk: int):
     person = _person(request, person_pk)
     transit = [c for c in request.GET.get("transit", "").upper().split(",") if c]
@@ -479,24 +482,21 @@ def consent_record(request, person_pk: int):
     return render(request, "assessments/simple_form.html", {"form": form, "person": person, "title": "Record informed consent to voluntary return", "submit": "Record consent"})
 
 
+@require_http_methods(["GET", "POST"])
 @permission_required("assessments.view_assessment", raise_exception=True)
 def consent_action(request, pk: int, action: str):
     """Confirm (supervisor) or withdraw a consent to return: POST. A GET of "confirm" shows the consent and
-    the button, and is one access-log row ("consent"; a refused attempt is logged as denied and is a 404)."""
+    the button. Each is one access-log row ("consent"; a refused attempt is logged as denied and is a 404)."""
     actions = {"confirm": (services.consent_confirm, "Consent confirmed."), "withdraw": (services.consent_withdraw, "Consent withdrawn.")}
     if action not in actions:
         raise Http404("Unknown action.")
-    pk = int(pk)  # a re_path passes the digits as text
-    consents = VoluntaryReturnConsent.objects.visible_to(request.user).select_related("person")
-    if request.method == "GET" and action == "confirm":
-        consent = access.get_or_deny(
-            request, consents.select_related("recorded_by", "supervisor_confirmed_by"), pk, what="consent", person_id="person_id"
-        )
+    if request.method != "POST" and action != "confirm":  # withdrawing has no page
+        return HttpResponseNotAllowed(["POST"])
+    consents = VoluntaryReturnConsent.objects.visible_to(request.user).select_related("person", "recorded_by", "supervisor_confirmed_by")
+    consent = access.get_or_deny(request, consents, int(pk), what="consent")  # a re_path passes the digits as text
+    if request.method == "GET":
         route = route_label(str(consent.destination), list(consent.transit_countries))
         return render(request, "assessments/consent_confirm.html", {"consent": consent, "person": consent.person, "route": route})
-    consent = get_object_or_404(consents, pk=pk)
-    if refused := post_only(request):
-        return refused
     service, success = actions[action]
     try:
         service(actor=request.user, consent=consent)
@@ -537,14 +537,11 @@ def _start_assessment_url(request, person: Person, proposal, answer, destination
     return reverse("assessments:assessment_start", args=[person.pk]) + "?" + urlencode(query, safe=",")
 
 
-@permission_required("assessments.view_removaldecision", raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@permission_required("assessments.view_removaldecision", raise_exception=True)
 def decision(request, person_pk: int):
     """The gate's answer in plain words for a person and route, then the form to record the decision."""
-    with access.deny_on_404(request, what="decision_page", object_id=person_pk, person_id=person_pk):
-        person = _person(request, person_pk)
-    if request.method == "GET":
-        access.record(request, what="decision_page", object_id=person.pk, person_id=person.pk)
+    person = _person(request, person_pk, what="decision_page")
     proposals = selectors.open_proposals(person)
     context = {"person": person, "proposals": proposals}
     source = request.POST if request.method == "POST" else request.GET
@@ -608,6 +605,7 @@ def decision(request, person_pk: int):
 # My work and the dashboard
 
 
+@require_safe
 @permission_required("assessments.view_assessment", raise_exception=True)
 def my_work(request):
     context = selectors.my_work(user=request.user, today=clock.today())
@@ -615,6 +613,7 @@ def my_work(request):
     return render(request, "assessments/my_work.html", context)
 
 
+@require_safe
 @permission_required("assessments.review_assessment", raise_exception=True)
 def dashboard(request):
     from assessments.charts import bar_chart

@@ -102,15 +102,28 @@ StaticTokenEvent = _event_model(StaticToken, "StaticTokenEvent", fields=["device
 
 
 class AccessKind(models.TextChoices):
+    """What a row of the access log is about. A kind covers opening a page and the POSTs sent from it (the
+    change itself is in the history); `what` is not a choices column, so a new kind needs no migration."""
+
     PERSON = "person", "Profile viewed"
-    PERSON_EDIT = "person_edit", "Edit form opened"
-    PERSON_RECORD = "person_record", "Record form opened"
+    PERSON_EDIT = "person_edit", "Edit form opened or saved"
+    PERSON_RECORD = "person_record", "Record form opened or saved"
+    PERSON_MERGE = "person_merge", "Merge page opened or used"
     PERSON_HISTORY = "person_history", "History viewed"
     PERSON_VIEWERS = "person_viewers", "Access log viewed"
-    ASSESSMENT = "assessment", "Assessment viewed"
+    CASE_FILE = "case_file", "Printable case file viewed"
+    ASSESSMENT = "assessment", "Assessment opened or changed"
     ASSESSMENT_HISTORY = "assessment_history", "Assessment history viewed"
+    FINDING = "finding", "Finding opened or saved"
     EVIDENCE_FILE = "evidence_file", "Evidence file downloaded"
+    FLAG = "flag", "Flag opened or resolved"
+    CONSENT = "consent", "Consent to return opened, confirmed or withdrawn"
+    DECISION_PAGE = "decision_page", "Decision page opened or used"
     EXPORT = "export", "Export downloaded"
+    EXPORT_CSV = "export_csv", "Export downloaded (CSV)"
+    EXPORT_XLSX = "export_xlsx", "Export downloaded (Excel)"
+    IMPORT_JOB = "import_job", "Import opened or run"
+    IMPORT_NOT_IMPORTED = "import_not_imported", "Rows not imported downloaded"
 
 
 class Outcome(models.TextChoices):

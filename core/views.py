@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from core import roles
 from core.errors import DomainError
@@ -32,14 +33,7 @@ def service_error_message(request, exc: Exception) -> None:
         messages.error(request, str(exc))
 
 
-def post_only(request):
-    """For actions that only accept POST, called after the record is found in scope: a GET then answers
-    404 for a record outside the user's caseload, exactly as for one that does not exist, else 405."""
-    from django.http import HttpResponseNotAllowed
-
-    return None if request.method == "POST" else HttpResponseNotAllowed(["POST"])
-
-
+@require_safe
 def home(request):
     """Greet each role with what it can do, and a few numbers of its caseload."""
     from people.models import Person

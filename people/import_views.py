@@ -19,10 +19,11 @@ from django.db import close_old_connections, connection
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from audit import access
 from core.errors import DomainError
-from core.views import form_error_from_service, post_only
+from core.views import form_error_from_service
 from people import forms, imports
 from people.models import ImportJob, Team
 
@@ -64,8 +65,8 @@ def _run(request, job: ImportJob, action: str) -> None:
         imports.import_commit(actor=request.user, job=job, claimed=True)
 
 
-@permission_required("people.add_person", raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@permission_required("people.add_person", raise_exception=True)
 def import_start(request):
     teams = Team.objects.visible_to(request.user)
     form = forms.ImportUploadForm(request.POST or None, request.FILES or None, teams=teams, limit_mb=imports.max_bytes() // 1048576)
@@ -87,6 +88,18 @@ def import_start(request):
     return render(request, "people/import_start.html", {"form": form, "jobs": jobs})
 
 
+def _job(request, pk: int, *, what: str = "import_job", viewed: bool = True) -> ImportJob:
+    """The import job if the user may see it, with the access logged; else the denied attempt logged and a 404.
+
+    A job holds the rows of a roster (names, documents): its pages are logged like a file, under no one person.
+    """
+    with access.deny_on_404(request, what=what, object_id=pk):
+        job = imports.job_for(actor=request.user, pk=pk)
+    if viewed:
+        access.record(request, what=what, object_id=job.pk, person_id=None)
+    return job
+
+
 def _mapping_form(job: ImportJob, data=None):
     initial = {f"map_{target}": column for target, column in job.mapping.items()}
     initial["residence_since"] = job.options.get("residence_since")
@@ -97,9 +110,10 @@ def _stale(job: ImportJob) -> bool:
     return job.is_running and (timezone.now() - job.updated_at).total_seconds() > STALE_SECONDS
 
 
+@require_safe
 @permission_required("people.add_person", raise_exception=True)
 def import_detail(request, pk: int):
-    job = imports.job_for(actor=request.user, pk=pk)
+    job = _job(request, pk)
     rejected = job.report.get("rejected", [])
     context = {
         "job": job,
@@ -113,11 +127,10 @@ def import_detail(request, pk: int):
     return render(request, "people/import_detail.html", context)
 
 
+@require_POST
 @permission_required("people.add_person", raise_exception=True)
 def import_check(request, pk: int):
-    job = imports.job_for(actor=request.user, pk=pk)
-    if refused := post_only(request):
-        return refused
+    job = _job(request, pk)
     form = _mapping_form(job, request.POST)
     if form.is_valid():
         try:
@@ -143,11 +156,10 @@ def import_check(request, pk: int):
     return render(request, "people/import_detail.html", context, status=200)
 
 
+@require_POST
 @permission_required("people.add_person", raise_exception=True)
 def import_run(request, pk: int):
-    job = imports.job_for(actor=request.user, pk=pk)
-    if refused := post_only(request):
-        return refused
+    job = _job(request, pk)
     try:
         imports.claim_commit(actor=request.user, job=job)
         _run(request, job, "commit")
@@ -166,11 +178,10 @@ def import_run(request, pk: int):
     return redirect(job)
 
 
+@require_POST
 @permission_required("people.add_person", raise_exception=True)
 def import_cancel(request, pk: int):
-    job = imports.job_for(actor=request.user, pk=pk)
-    if refused := post_only(request):
-        return refused
+    job = _job(request, pk)
     try:
         imports.import_cancel(actor=request.user, job=job)
     except DomainError as exc:
@@ -180,19 +191,24 @@ def import_cancel(request, pk: int):
     return redirect("people:import_start")
 
 
+@require_safe
 @permission_required("people.add_person", raise_exception=True)
 def import_progress(request, pk: int):
-    """The counts of a running check or import, for htmx polling; asks the page to reload when it is done."""
-    job = imports.job_for(actor=request.user, pk=pk)
+    """The counts of a running check or import, for htmx polling; asks the page to reload when it is done.
+
+    Counts only, polled every second by a page that logged its view: a refused attempt is logged, a poll is not.
+    """
+    job = _job(request, pk, viewed=False)
     response = render(request, "people/_import_progress.html", {"job": job, "stale": _stale(job)})
     if not job.is_running:
         response["HX-Refresh"] = "true"
     return response
 
 
+@require_safe
 @permission_required("people.add_person", raise_exception=True)
 def import_not_imported(request, pk: int):
-    job = imports.job_for(actor=request.user, pk=pk)
+    job = _job(request, pk, what="import_not_imported")
     response = HttpResponse(imports.rejected_rows_csv(job), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="not-imported-{job.pk}.csv"'
     response["Cache-Control"] = "no-store"

@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from audit import access
 from core import clock
@@ -27,6 +27,7 @@ from people.models import Camp, LegalStatus, Person, Residence, Team
 PER_PAGE = 50
 
 
+@require_safe
 @permission_required("people.view_person", raise_exception=True)
 def person_list(request):
     """The caseload, filtered and paged by name; with a query, the best matches ranked by similarity."""
@@ -47,6 +48,7 @@ def person_list(request):
     return render(request, "people/person_list.html", context)
 
 
+@require_safe
 @permission_required("people.view_person", raise_exception=True)
 def person_detail(request, pk: int):
     from assessments import selectors as case_selectors
@@ -77,8 +79,8 @@ def person_detail(request, pk: int):
     return render(request, "people/person_detail.html", context)
 
 
-@permission_required("people.add_person", raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@permission_required("people.add_person", raise_exception=True)
 def person_create(request):
     """Register a person; likely duplicates are shown with their reasons and score before anything is saved."""
     teams = Team.objects.visible_to(request.user)
@@ -129,14 +131,10 @@ def _person_defaults(user, teams) -> dict:
     return {"owning_team": member_team, "assigned_caseworker": user if member_team else None}
 
 
-@permission_required("people.change_person", raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@permission_required("people.change_person", raise_exception=True)
 def person_update(request, pk: int):
-    if request.method == "GET":  # the form shows the file: a view; a POST is a change, which history records
-        person = access.get_or_deny(request, Person.objects.visible_to(request.user), pk, what="person_edit", person_id="pk")
-    else:
-        with access.deny_on_404(request, what="person_edit", object_id=pk, person_id=pk):
-            person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
+    person = access.get_or_deny(request, Person.objects.visible_to(request.user), pk, what="person_edit", person_id="pk")
     teams = Team.objects.visible_to(request.user)
     form = forms.PersonForm(request.POST or None, instance=person, teams=teams)
     if request.method == "POST" and form.is_valid():
@@ -172,8 +170,7 @@ def person_record_add(request, pk: int, kind: str):
     form_class, service, heading = RECORD_KINDS[kind]
     if not request.user.has_perm(f"people.add_{form_class._meta.model._meta.model_name}"):
         raise PermissionDenied
-    with access.deny_on_404(request, what="person_record", object_id=pk, person_id=pk):
-        person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
+    person = access.get_or_deny(request, Person.objects.visible_to(request.user), pk, what="person_record", person_id="pk")
     form = form_class(request.POST or None, person=person, actor=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -199,9 +196,10 @@ def person_record_end(request, pk: int, kind: str, record_pk: int):
     model, service, argument, heading = END_KINDS[kind]
     if not request.user.has_perm(f"people.change_{model._meta.model_name}"):
         raise PermissionDenied
-    with access.deny_on_404(request, what="person_record", object_id=pk, person_id=pk):
+    with access.deny_on_404(request, what="person_record", object_id=pk, person_id=pk):  # a record of someone else is missing too
         person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
-    record = get_object_or_404(model, pk=record_pk, person=person)
+        record = get_object_or_404(model, pk=record_pk, person=person)
+    access.record(request, what="person_record", object_id=person.pk, person_id=person.pk)
     form = forms.EndDateForm(request.POST or None, initial={"ended_on": clock.today()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -218,6 +216,7 @@ def person_record_end(request, pk: int, kind: str, record_pk: int):
 # Camps
 
 
+@require_safe
 @permission_required("people.view_camp", raise_exception=True)
 def camp_list(request):
     paginator = Paginator(selectors.camp_list(), PER_PAGE)
@@ -225,6 +224,7 @@ def camp_list(request):
     return render(request, "people/camp_list.html", {"page": page})
 
 
+@require_safe
 @permission_required("people.view_camp", raise_exception=True)
 def camp_detail(request, pk: int):
     camp = get_object_or_404(selectors.camp_list(), pk=pk)
@@ -239,8 +239,8 @@ def camp_detail(request, pk: int):
     return render(request, "people/camp_detail.html", context)
 
 
-@permission_required("people.add_camp", raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@permission_required("people.add_camp", raise_exception=True)
 def camp_create(request):
     form = forms.CampForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -254,8 +254,8 @@ def camp_create(request):
     return render(request, "people/camp_form.html", {"form": form, "title": "New camp"})
 
 
-@permission_required("people.change_camp", raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@permission_required("people.change_camp", raise_exception=True)
 def camp_update(request, pk: int):
     camp = get_object_or_404(Camp, pk=pk)
     form = forms.CampForm(request.POST or None, instance=camp)
@@ -274,6 +274,7 @@ def camp_update(request, pk: int):
 # Exports and the printable case file
 
 
+@require_safe
 @permission_required("people.export_person", raise_exception=True)
 def person_export(request, fmt: str):
     """The person list as filtered on the page (scoped to the user), as CSV (streamed) or XLSX."""
@@ -298,6 +299,7 @@ def person_export(request, fmt: str):
     return response
 
 
+@require_safe
 @permission_required("people.view_person", raise_exception=True)
 def person_case_file(request, pk: int):
     """The whole file of a person on one page, laid out for printing (or saving as PDF from the browser)."""
@@ -312,11 +314,11 @@ def person_case_file(request, pk: int):
 # Merging duplicates (administrators)
 
 
-@permission_required("people.merge_person", raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@permission_required("people.merge_person", raise_exception=True)
 def person_merge(request, pk: int):
     """Merge a duplicate record into this one: enter its reference and why, see what will happen, confirm."""
-    survivor = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
+    survivor = access.get_or_deny(request, Person.objects.visible_to(request.user), pk, what="person_merge", person_id="pk")
     form = forms.MergeForm(request.POST or None, survivor=survivor)
     preview = None
     if request.method == "POST" and form.is_valid():

@@ -125,8 +125,19 @@ def test_a_cell_that_is_not_there_is_logged_as_denied(client, colleague, cell, c
 
 
 @pytest.mark.django_db
-def test_saving_a_finding_writes_no_access_row(client, caseworker, cell):
+@pytest.mark.parametrize("data, status", [({"outcome": "no_real_risk", "reasons": "Fictional.", "feared_actor": "state"}, 302), ({}, 200)])
+def test_saving_a_finding_or_showing_its_errors_writes_one_access_row(client, caseworker, cell, person, data, status):
+    """A POST reaches the finding too, and a form shown back with its errors shows it again."""
     client.force_login(caseworker)
+    response = client.post(cell["url"], data)
+    assert response.status_code == status
+    assert _rows(caseworker) == [("finding", cell["assessment"].pk, person.pk, "viewed", "assessments:finding_edit")]
+
+
+@pytest.mark.django_db
+def test_saving_out_of_scope_is_logged_as_denied_and_changes_nothing(client, other_caseworker, cell):
+    client.force_login(other_caseworker)
     response = client.post(cell["url"], {"outcome": "no_real_risk", "reasons": "Fictional.", "feared_actor": "state"})
-    assert response.status_code == 302
-    assert _rows(caseworker) == []
+    assert response.status_code == 404
+    assert _rows(other_caseworker) == [("finding", cell["assessment"].pk, None, "denied", "assessments:finding_edit")]
+    assert cell["assessment"].findings.get().outcome == "real_risk"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.db import connection, connections, transaction
 from django.db.utils import DatabaseError
 from django.test import RequestFactory, override_settings
-from django.urls import reverse
+from django.urls import resolve, reverse
 
 from audit import access
 from audit.models import AccessLog
@@ -30,10 +32,66 @@ def test_each_profile_view_writes_exactly_one_row(client, caseworker, person):
 
 
 @pytest.mark.django_db
-def test_opening_the_edit_form_is_a_view_saving_it_is_not(client, caseworker, person):
+def test_opening_the_edit_form_and_posting_it_are_a_row_each(client, caseworker, person):
     client.force_login(caseworker)
     client.get(reverse("people:person_update", args=[person.pk]))
-    assert [r.what for r in _rows(person_id=person.pk)] == ["person_edit"]
+    assert client.post(reverse("people:person_update", args=[person.pk]), {}).status_code == 200  # shown back, with errors
+    assert [(r.what, r.outcome) for r in _rows(person_id=person.pk)] == [("person_edit", "viewed")] * 2
+
+
+def _posted_urls(caseworker, person) -> dict[str, tuple[str, int]]:
+    """POSTs that reach one person's data: URL name -> (URL, the id the log names)."""
+    from assessments import services as case_services
+    from tests.assessments import builders
+
+    assessment = builders.start(assessor=caseworker, person=person)
+    flag = case_services.flag_raise(actor=caseworker, person=person, reason="Fictional flag")
+    consent = case_services.consent_record(
+        actor=caseworker, person=person, destination="IR", transit_countries=[],
+        data={"given_on": datetime.date(2026, 1, 1), "language": "fa", "conditions_explained": "Fictional",
+              "no_pressure_confirmed": True, "safe_setting_confirmed": True},
+    )
+    return {
+        "person_edit": (reverse("people:person_update", args=[person.pk]), person.pk),
+        "person_record": (reverse("assessments:proposal_create", args=[person.pk]), person.pk),
+        "decision_page": (reverse("assessments:decision", args=[person.pk]), person.pk),
+        "assessment": (reverse("assessments:section_save", args=[assessment.pk, "conclusion"]), assessment.pk),
+        "assessment_submit": (reverse("assessments:assessment_submit", args=[assessment.pk]), assessment.pk),
+        "assessment_withdraw": (reverse("assessments:assessment_action", args=[assessment.pk, "withdraw"]), assessment.pk),
+        "flag": (reverse("assessments:flag_resolve", args=[flag.pk]), flag.pk),
+        "consent": (reverse("assessments:consent_action", args=[consent.pk, "withdraw"]), consent.pk),
+    }
+
+
+def _history_rows() -> int:
+    from django.apps import apps
+
+    return sum(m.objects.count() for m in apps.get_app_config("audit").get_models() if m is not AccessLog)
+
+
+@pytest.mark.django_db
+def test_a_post_out_of_scope_is_logged_as_denied_answers_404_and_changes_nothing(client, caseworker, other_caseworker, person):
+    urls = _posted_urls(caseworker, person)
+    client.force_login(other_caseworker)
+    history = _history_rows()
+    for key, (url, asked) in urls.items():
+        assert client.post(url, {}).status_code == 404, url
+        rows = _rows(user=other_caseworker, route=resolve(url).view_name)
+        assert [(r.object_id, r.outcome) for r in rows] == [(asked, "denied")], url
+        assert rows[0].person_id in (None, asked) and rows[0].what == key.removesuffix("_submit").removesuffix("_withdraw")
+    assert _history_rows() == history
+
+
+@pytest.mark.django_db
+def test_a_post_in_scope_is_one_row_whether_it_saves_or_shows_its_errors(client, caseworker, person):
+    urls = _posted_urls(caseworker, person)
+    client.force_login(caseworker)
+    for key, (url, asked) in urls.items():
+        assert client.post(url, {}).status_code in (200, 302), url
+        rows = _rows(user=caseworker, route=resolve(url).view_name)
+        assert [(r.what, r.object_id, r.person_id, r.outcome) for r in rows] == [
+            (key.removesuffix("_submit").removesuffix("_withdraw"), asked, person.pk, "viewed")
+        ], url
 
 
 @pytest.mark.django_db

@@ -8,7 +8,14 @@ administrator, the walk proves:
   that does not exist answers (404 on pages; the admin's own "does not exist" redirect on admin pages),
   and no page served to a user contains the other team's names;
 - nothing inside the scope is refused: a role the page is for gets it (200, or the sample's status);
-- a role the page is not for is refused (403), and a visitor is sent to log in.
+- a role the page is not for is refused (403), and a visitor is sent to log in;
+- who saw what: a served GET of a page of one person's data writes exactly one "viewed" access-log row
+  (the user, the kind the sample names, the record asked for, its person), a record out of scope or missing
+  exactly one "denied" row naming nothing but what was asked for, and nothing else writes a row (a page of
+  no one person's data, a 403, a visitor, a 405);
+- methods: every URL answers only the methods its sample declares; PUT, DELETE, PATCH and an unknown method
+  answer 405 with those methods in `Allow` and write nothing, and a URL that takes only POST answers 405 to
+  every GET, in scope or not.
 
 All failures are collected and reported together.
 """
@@ -16,13 +23,15 @@ All failures are collected and reported together.
 from __future__ import annotations
 
 import pytest
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from audit.models import AccessLog, Outcome
 from core.admin import ScopedAdmin
-from tests.security.url_samples import LOGIN, SAMPLES, UNSCOPED_RECORDS
+from tests.security.url_samples import LOGIN, SAMPLES, UNRESTRICTED_METHODS, UNSCOPED_RECORDS, Sample
 from tests.security.world import ACTORS, MARKERS, MISSING_PK, TEAMS, build_world
 
 
@@ -61,12 +70,17 @@ def _body(response) -> str:
     return response.content.decode(errors="replace")
 
 
+ASKED = object()  # in an expected row: the person id is the id asked for, or none
+
+
 class Walk:
     def __init__(self, world):
         self.world = world
         self.failures: list[str] = []
         self.requests = 0
         self.clients = {}
+        self.method = "GET"
+        self.logged_up_to = AccessLog.objects.order_by("-id").values_list("id", flat=True).first() or 0
         for actor in ACTORS:
             client = Client()
             if actor.key != "anonymous":
@@ -74,8 +88,18 @@ class Walk:
             self.clients[actor.key] = client
 
     def get(self, actor, url):
+        return self.request(actor, "GET", url)
+
+    def request(self, actor, method, url):
+        """The response, with `response.logged`: the access-log rows the request wrote."""
         self.requests += 1
-        response = self.clients[actor.key].get(url)
+        self.method = method
+        response = self.clients[actor.key].generic(method, url)
+        response.logged = list(
+            AccessLog.objects.filter(id__gt=self.logged_up_to).order_by("id").values("id", "user_id", "what", "object_id", "person_id", "outcome")
+        )
+        if response.logged:
+            self.logged_up_to = response.logged[-1]["id"]
         if response.status_code == 200:
             body = _body(response)
             for team in TEAMS:
@@ -86,11 +110,42 @@ class Walk:
         return response
 
     def fail(self, actor, url, message):
-        self.failures.append(f"{actor.key:<20} GET {url}: {message}")
+        self.failures.append(f"{actor.key:<20} {self.method} {url}: {message}")
 
     def expect(self, actor, url, response, allowed, what):
         if response.status_code not in allowed:
             self.fail(actor, url, f"answered {response.status_code}, expected {what} {sorted(allowed)}")
+
+    def expect_allow(self, actor, url, response, methods):
+        if response.status_code == 405 and set(response.get("Allow", "").replace(" ", "").split(",")) != set(methods):
+            self.fail(actor, url, f"405 allows {response.get('Allow')!r}, the sample declares {', '.join(methods)}")
+
+    def expect_logged(self, actor, url, response, expected: list[tuple]):
+        """`expected`: (what, object id, person id or ASKED, outcome) for each row, in order, all by `actor`."""
+        user_id = self.world.users[actor.key].pk if actor.key in self.world.users else None
+        got = [(r["what"], r["object_id"], r["person_id"], r["outcome"]) for r in response.logged]
+        wanted = [
+            (what, object_id, row[2] if person_id is ASKED and row[2] in (None, object_id) else person_id, outcome)
+            for (what, object_id, person_id, outcome), row in zip(expected, got + [(None,) * 4] * len(expected))
+        ]
+        if got != wanted or any(r["user_id"] != user_id for r in response.logged):
+            shown = [f"{w} {o} person {p} {oc}" for w, o, p, oc in got] or "nothing"
+            described = [f"{w} {o} person {'asked or none' if p is ASKED else p} {oc}" for w, o, p, oc in expected] or "nothing"
+            self.fail(actor, url, f"access log: wrote {shown}, expected {described} (answered {response.status_code})")
+
+
+def _expected_log(world, sample: Sample, actor, team, kwargs: dict, response) -> list[tuple]:
+    """The access-log rows a GET must write, from what it answered (a wrong status is reported on its own)."""
+    if sample.logs is None or actor.key == "anonymous":
+        return []
+    asked = kwargs.get("pk", kwargs.get("person_pk"))
+    if response.status_code == 404:
+        return [(sample.logs, asked, ASKED, Outcome.DENIED)]
+    served = actor.role in sample.roles and response.status_code in sample.ok
+    if not served or not sample.logs_views:
+        return []
+    person = world.obj("people.Person", team).pk if sample.logs_person and team in TEAMS else None
+    return [(sample.logs, asked, person, Outcome.VIEWED)]
 
 
 def _walk_pages(walk: Walk) -> None:
@@ -106,12 +161,17 @@ def _walk_pages(walk: Walk) -> None:
             for team, kwargs in targets:
                 url = reverse(name, kwargs=kwargs)
                 response = walk.get(actor, url)
+                walk.expect_logged(actor, url, response, _expected_log(world, sample, actor, team, kwargs, response))
                 if actor.key == "anonymous":
                     if sample.anonymous == LOGIN:
                         if response.status_code != 302 or not response["Location"].startswith(reverse("login")):
                             walk.fail(actor, url, f"answered {response.status_code} to a visitor, expected a redirect to log in")
                     else:
                         walk.expect(actor, url, response, {sample.anonymous}, "for a visitor")
+                    continue
+                if "GET" not in sample.methods:  # refused before anything is looked up: nothing to tell apart
+                    walk.expect(actor, url, response, {405}, "to a GET of a URL without one")
+                    walk.expect_allow(actor, url, response, sample.methods)
                     continue
                 if team == "missing":
                     missing_status = response.status_code
@@ -193,6 +253,33 @@ def _walk_admin(walk: Walk) -> None:
                 walk.fail(actor, url, f"answered {response.status_code} but {missing_status} for a missing one: scope leaks")
 
 
+OTHER_METHODS = ("PUT", "DELETE", "PATCH", "FOO")
+
+
+def _written() -> dict[str, int]:
+    """Rows in every table of the audit app: history events (every change to case data), access log, sign-ins."""
+    return {model._meta.label: model.objects.count() for model in apps.get_app_config("audit").get_models()}
+
+
+def _walk_methods(walk: Walk) -> None:
+    world = walk.world
+    before = _written()
+    for name, sample in SAMPLES.items():
+        if name in UNRESTRICTED_METHODS:
+            continue
+        actor = next(a for a in ACTORS if a.key != "anonymous" and a.role in sample.roles and a.sees("a"))
+        url = reverse(name, kwargs=sample.for_team(world, "a") if sample.scoped() else (sample.const or {}))
+        for method in OTHER_METHODS:
+            response = walk.request(actor, method, url)
+            walk.expect(actor, url, response, {405}, "to a method the view does not take")
+            walk.expect_allow(actor, url, response, sample.methods)
+            walk.expect_logged(actor, url, response, [])
+    after = _written()
+    changed = {label: after[label] - count for label, count in before.items() if after[label] != count}
+    if changed:
+        walk.failures.append(f"{', '.join(OTHER_METHODS)} requests wrote rows: {changed}")
+
+
 @pytest.mark.django_db
 @pytest.mark.timeout(600)
 def test_every_url_as_every_kind_of_user_serves_the_scope_and_nothing_else():
@@ -200,4 +287,13 @@ def test_every_url_as_every_kind_of_user_serves_the_scope_and_nothing_else():
     _walk_pages(walk)
     _walk_admin(walk)
     assert walk.requests > 500
+    assert not walk.failures, f"{len(walk.failures)} problems in {walk.requests} requests:\n" + "\n".join(walk.failures)
+
+
+@pytest.mark.django_db
+def test_every_url_answers_only_the_methods_it_serves():
+    assert UNRESTRICTED_METHODS <= set(SAMPLES), "UNRESTRICTED_METHODS names a URL that has no sample"
+    walk = Walk(build_world())
+    _walk_methods(walk)
+    assert walk.requests == len(OTHER_METHODS) * (len(SAMPLES) - len(UNRESTRICTED_METHODS))
     assert not walk.failures, f"{len(walk.failures)} problems in {walk.requests} requests:\n" + "\n".join(walk.failures)
