@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import importlib
 
 import pytest
 from django.core.cache import cache
@@ -30,7 +29,10 @@ def _count(client, url):
 
 
 def fast_assessments(team, assessor, n, status="submitted", planned_in=10):
-    """Many assessments quickly (test set-up only): rows written with triggers off, as a data load would."""
+    """Many complete assessments of a route to Iran quickly (test set-up only): rows bulk-written as the
+    application's role may, then submitted, which the database allows only because each one is complete."""
+    from assessments.models import Finding, Interview, RiskType
+
     today = timezone.localdate()
     rows = []
     for i in range(n):
@@ -39,16 +41,23 @@ def fast_assessments(team, assessor, n, status="submitted", planned_in=10):
             person=person, measure="deportation", destination="IR", proposed_by="Fictional", recorded_by=assessor,
             planned_date=today + datetime.timedelta(days=planned_in + i),
         )
-        rows.append(Assessment(person=person, proposal=proposal, assessor=assessor, destination="IR", submitted_at=timezone.now()))
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
-        created = Assessment.objects.bulk_create(rows)
-        Assessment.objects.filter(pk__in=[a.pk for a in created]).update(status=status)
-        for a in created:
-            Flag.objects.create(person=a.person, reason="Fictional flag", severity=2)
-        # The copies the triggers keep (off in this mode), set as the seeder sets them.
-        cursor.execute(importlib.import_module("assessments.migrations.0006_scope_copies").BACKFILL)
-        cursor.execute("SET session_replication_role = origin")
+        rows.append(Assessment(person=person, proposal=proposal, assessor=assessor, destination="IR"))
+    created = Assessment.objects.bulk_create(rows)
+    ids = [a.pk for a in created]
+    Interview.objects.bulk_create(
+        Interview(assessment=a, held_on=today, place="Fictional", interviewer=assessor, language="fa",
+                  information_given="Fictional.", record="Fictional.", confirmation="confirmed")
+        for a in created
+    )
+    risk_types = list(RiskType.objects.filter(is_active=True))
+    Finding.objects.bulk_create(Finding(assessment=a, country="IR", risk_type=rt, outcome="no_real_risk") for a in created for rt in risk_types)
+    Assessment.objects.filter(pk__in=ids).update(
+        conclusion="no_real_risk", conclusion_reasons="Fictional.", declares_not_involved=True, declares_no_conflict=True
+    )
+    if status != "draft":
+        Assessment.objects.filter(pk__in=ids).update(status="submitted", submitted_at=timezone.now())
+    for a in created:
+        Flag.objects.create(person=a.person, reason="Fictional flag", severity=2)
     return created
 
 
