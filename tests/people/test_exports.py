@@ -150,7 +150,7 @@ def test_case_file_shows_the_record_and_hides_restricted_evidence_from_others(cl
 
     client.force_login(colleague)
     body = client.get(reverse("people:person_case_file", args=[person.pk])).content.decode()
-    assert "Case file: Fictional Reza Hosseini" in body and assessment.reference in body
+    assert "Case file: <bdi>Fictional Reza Hosseini</bdi>" in body and assessment.reference in body
     assert "Fictional report 0" in body and "(restricted)" not in body
     assert "Some restricted evidence" in body
     assert 'href="/static/css/print.css" media="print"' in body
