@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.decorators.http import require_http_methods
 
 from accounts.forms import ThrottledAuthenticationForm
 from assessments.downloads import evidence_download
@@ -9,7 +10,9 @@ from assessments.downloads import evidence_download
 urlpatterns = [
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=ThrottledAuthenticationForm),
+        require_http_methods(["GET", "HEAD", "POST"])(
+            auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=ThrottledAuthenticationForm)
+        ),
         name="login",
     ),
     path("", include("core.urls")),
