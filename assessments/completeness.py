@@ -61,9 +61,9 @@ def missing_rows(assessment_id: int) -> list[dict]:
         ]
 
 
-def assessment_missing(assessment: Assessment, *, risk_types: list[RiskType] | None = None, reuse: bool = False) -> list[Missing]:
-    """Every missing element of `assessment`, in the order of the editor's sections. (`risk_types` and
-    `reuse` are accepted for callers that already hold the active risk types; the database reads its own.)"""
+def assessment_missing(assessment: Assessment, *, risk_types: list[RiskType] | None = None) -> list[Missing]:
+    """Every missing element of `assessment`, in the order of the editor's sections. `risk_types`: the risk
+    types the caller already holds, whose names the sentences then need not read again."""
     return missing_from_rows(missing_rows(assessment.pk), risk_types=risk_types)
 
 

@@ -152,7 +152,7 @@ def _editor_context(request, assessment: Assessment, bound: dict | None = None) 
         "person": assessment.person,
         "editable": editable,
         "forms": forms,
-        "missing": assessment_missing(assessment, risk_types=risk_types, reuse=True),
+        "missing": assessment_missing(assessment, risk_types=risk_types),
         "matrix": selectors.findings_matrix(assessment, risk_types),
         "evidence_list": selectors.visible_evidence(assessment, request.user),
         "sections": SECTIONS,
