@@ -484,8 +484,7 @@ BEGIN
 
     FOR r IN
         SELECT fl.id, fl.reason FROM assessments_flag fl
-         WHERE fl.person_id = p_person AND fl.resolved_at IS NULL
-           AND (fl.blocks_removal OR fl.category IN ('appeal_pending', 'interim_measure'))
+         WHERE fl.person_id = p_person AND fl.resolved_at IS NULL AND fl.blocks_removal  -- suspensive categories always do (flag_suspensive_blocks)
          ORDER BY fl.severity DESC, fl.raised_at, fl.id
     LOOP
         code := 'blocking_flag_open'; ref_id := r.id; detail := r.reason; RETURN NEXT;
