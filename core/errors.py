@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.core import exceptions as django_exceptions
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.http import Http404
@@ -27,7 +28,9 @@ class DomainError(Exception):
         return self.message
 
 
-class PermissionDenied(DomainError):
+class PermissionDenied(DomainError, django_exceptions.PermissionDenied):
+    """The actor may not do this. Also Django's PermissionDenied, so one escaping a view answers 403."""
+
     code = "permission_denied"
 
 
