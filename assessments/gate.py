@@ -102,7 +102,7 @@ def removal_gate(
     decided_on = decided_on or today
     assessment_id = chosen_assessment_id(person_id=person.pk, destination=destination, transit_countries=transit)
     if lock and assessment_id is not None:
-        list(Assessment.objects.select_for_update().filter(pk=assessment_id).values_list("pk", flat=True))
+        list(Assessment.objects.select_for_update(no_key=True).filter(pk=assessment_id).values_list("pk", flat=True))
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT code, country, risk_type_id, ref_id, detail FROM removal_gate_reasons(%s, %s, %s, %s::text[], %s, %s, %s)",

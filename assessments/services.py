@@ -67,7 +67,7 @@ class RemovalBlocked(DomainError):
 
 
 def _lock_person(actor, person_id: int) -> Person:
-    person = Person.objects.select_for_update().filter(pk=person_id).first()
+    person = Person.objects.select_for_update(no_key=True).filter(pk=person_id).first()
     ids = visible_team_ids(actor)
     if person is None or (ids is not None and person.owning_team_id not in ids):
         raise OutOfScope(OUT_OF_SCOPE)
@@ -77,7 +77,7 @@ def _lock_person(actor, person_id: int) -> Person:
 def _lock_assessment(actor, assessment: Assessment) -> Assessment:
     """Lock the person, then the assessment (the fixed order), checking scope."""
     _lock_person(actor, assessment.person_id)
-    return Assessment.objects.select_for_update().select_related("person").get(pk=assessment.pk)
+    return Assessment.objects.select_for_update(no_key=True).select_related("person").get(pk=assessment.pk)
 
 
 # Who may do what with an assessment, in one place: each `*_refusal` says why `actor` may not (or None). The
@@ -193,7 +193,7 @@ def proposal_withdraw(*, actor, proposal: RemovalProposal, reason: str) -> Remov
         raise ValidationError({"reason": "Say why the proposal is withdrawn."}, code="reason_required")
     with acting(actor, "proposal_withdraw"):
         _lock_person(actor, proposal.person_id)
-        locked = RemovalProposal.objects.select_for_update().get(pk=proposal.pk)
+        locked = RemovalProposal.objects.select_for_update(no_key=True).get(pk=proposal.pk)
         if locked.status != choices.ProposalStatus.OPEN:
             raise InvalidTransition("Only an open proposal can be withdrawn.")
         locked.status = choices.ProposalStatus.WITHDRAWN
@@ -434,7 +434,7 @@ def assessment_approve(*, actor, assessment: Assessment, comments: str = "", tod
         if missing:
             raise AssessmentIncomplete(missing)
         Review.objects.create(assessment=locked, reviewer=actor, decision=choices.ReviewDecision.APPROVED, comments=comments)
-        older = Assessment.objects.select_for_update().filter(
+        older = Assessment.objects.select_for_update(no_key=True).filter(
             person_id=locked.person_id, status=choices.AssessmentStatus.APPROVED,
             destination=locked.destination, transit_countries=locked.transit_countries,
         ).exclude(pk=locked.pk)
@@ -544,7 +544,7 @@ def flag_resolve(*, actor, flag: Flag, note: str) -> Flag:
         raise ValidationError({"note": RESOLUTION_NOTE_REQUIRED}, code="resolution_note_required")
     with acting(actor, "flag_resolve"):
         _lock_person(actor, flag.person_id)
-        locked = Flag.objects.select_for_update().get(pk=flag.pk)
+        locked = Flag.objects.select_for_update(no_key=True).get(pk=flag.pk)
         if locked.resolved_at is not None:
             raise InvalidTransition(ALREADY_RESOLVED)
         if locked.blocks_removal and not roles.is_supervisor(actor) and not roles.is_administrator(actor):
@@ -597,7 +597,7 @@ def consent_confirm(*, actor, consent: VoluntaryReturnConsent) -> VoluntaryRetur
     require_perm(actor, "assessments.review_assessment")
     with acting(actor, "consent_confirm"):
         _lock_person(actor, consent.person_id)
-        locked = VoluntaryReturnConsent.objects.select_for_update().get(pk=consent.pk)
+        locked = VoluntaryReturnConsent.objects.select_for_update(no_key=True).get(pk=consent.pk)
         if locked.withdrawn_at is not None:
             raise InvalidTransition("This consent was withdrawn.")
         locked.supervisor_confirmed_by = actor
@@ -610,7 +610,7 @@ def consent_withdraw(*, actor, consent: VoluntaryReturnConsent) -> VoluntaryRetu
     require_perm(actor, "assessments.change_assessment")
     with acting(actor, "consent_withdraw"):
         _lock_person(actor, consent.person_id)
-        locked = VoluntaryReturnConsent.objects.select_for_update().get(pk=consent.pk)
+        locked = VoluntaryReturnConsent.objects.select_for_update(no_key=True).get(pk=consent.pk)
         locked.withdrawn_at = clock.now()
         return save_validated(locked)
 
@@ -668,7 +668,7 @@ def removal_decision_record(
     with acting(actor, "removal_decision_record"):
         locked = _lock_person(actor, person.pk)
         if proposal is not None:
-            proposal = RemovalProposal.objects.select_for_update().get(pk=proposal.pk)
+            proposal = RemovalProposal.objects.select_for_update(no_key=True).get(pk=proposal.pk)
             if proposal.person_id != locked.pk:
                 raise ValidationError("The proposal concerns another person.", code="proposal_mismatch")
             if proposal.status != choices.ProposalStatus.OPEN:

@@ -304,7 +304,16 @@ def _route_conflicts(survivor: Person, merged: Person) -> list[str]:
 
 def _lock_pair(actor, survivor_id: int, merged_id: int) -> tuple[Person, Person]:
     """Lock both person rows in id order (the services' lock order), checking scope."""
-    locked = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=sorted([survivor_id, merged_id])).order_by("pk")}
+    locked = {}
+    for pk in sorted([survivor_id, merged_id]):
+        # The merged row is deleted (and its external id cleared), so it takes FOR UPDATE: a row another
+        # transaction inserts with a foreign key to it waits for the merge and then fails, instead of slipping
+        # in after its links were moved and blocking the delete. The survivor keeps its id (the only key:
+        # the external id's unique index is partial), so FOR NO KEY UPDATE serialises it against the
+        # services without blocking foreign-key inserts.
+        person = Person.objects.select_for_update(no_key=pk == survivor_id).filter(pk=pk).first()
+        if person is not None:
+            locked[pk] = person
     ids = visible_team_ids(actor)
     for pk in (survivor_id, merged_id):
         person = locked.get(pk)

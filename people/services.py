@@ -146,7 +146,7 @@ def person_update(*, actor, person: Person, data: dict[str, Any]) -> Person:
     """Change a person's identity fields; moving them to another team needs scope over both teams."""
     require_perm(actor, "people.change_person")
     with acting(actor, "person_update"):
-        locked = Person.objects.select_for_update().get(pk=person.pk)
+        locked = Person.objects.select_for_update(no_key=True).get(pk=person.pk)
         _check_in_scope(actor, locked)
         for field, value in data.items():
             if field in PERSON_FIELDS:
@@ -163,7 +163,7 @@ def _add_record(*, actor, person: Person, record, perm: str, action: str, reinde
     """Add one dated record (residence, status, document …) to a person the actor can see."""
     require_perm(actor, perm)
     with acting(actor, action):
-        locked = Person.objects.select_for_update().get(pk=person.pk)
+        locked = Person.objects.select_for_update(no_key=True).get(pk=person.pk)
         _check_in_scope(actor, locked)
         record.person = locked
         save_validated(record)
@@ -196,7 +196,7 @@ def residence_add(*, actor, person: Person, close_current: bool = True, **fields
     record = Residence(**fields)
     require_perm(actor, "people.add_residence")
     with acting(actor, "residence_add"):
-        locked = Person.objects.select_for_update().get(pk=person.pk)
+        locked = Person.objects.select_for_update(no_key=True).get(pk=person.pk)
         _check_in_scope(actor, locked)
         if close_current and record.ended_on is None:
             current = locked.residences.filter(ended_on__isnull=True).first()
@@ -212,9 +212,9 @@ def _end_record(*, actor, record, ended_on: datetime.date, perm: str, action: st
     """Give a dated record (residence, legal status) its end date, locking the person first."""
     require_perm(actor, perm)
     with acting(actor, action):
-        locked_person = Person.objects.select_for_update().get(pk=record.person_id)
+        locked_person = Person.objects.select_for_update(no_key=True).get(pk=record.person_id)
         _check_in_scope(actor, locked_person)
-        locked = type(record).objects.select_for_update().get(pk=record.pk)
+        locked = type(record).objects.select_for_update(no_key=True).get(pk=record.pk)
         locked.ended_on = ended_on
         save_validated(locked)
     return locked
@@ -271,7 +271,7 @@ def camp_create(*, actor, data: dict[str, Any]) -> Camp:
 def camp_update(*, actor, camp: Camp, data: dict[str, Any]) -> Camp:
     require_perm(actor, "people.change_camp")
     with acting(actor, "camp_update"):
-        locked = Camp.objects.select_for_update().get(pk=camp.pk)
+        locked = Camp.objects.select_for_update(no_key=True).get(pk=camp.pk)
         for field, value in data.items():
             if field in CAMP_FIELDS:
                 setattr(locked, field, value)
