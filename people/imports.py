@@ -34,7 +34,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, connections
+from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
 from django_countries import countries
 
@@ -967,14 +967,19 @@ def _discard_file(job: ImportJob) -> None:
 
 
 def import_cancel(*, actor, job: ImportJob) -> ImportJob:
-    """Drop an import that has not run: the stored file is deleted, the report kept."""
-    if job.status in (ImportJob.Status.COMMITTED, ImportJob.Status.COMMITTING):
-        raise ImportRefused(ALREADY_DONE, code="already_done")
-    job.status = ImportJob.Status.CANCELLED
-    job.finished_at = timezone.now()
-    job.save(update_fields=["status", "finished_at", "updated_at"])
-    _discard_file(job)
-    return job
+    """Drop an import that has not run: the stored file is deleted (once the cancel commits), the report kept."""
+    require_perm(actor, "people.add_person")
+    with acting(actor, "import_cancel", import_job=job.pk):
+        # Locked, so an import claimed at the same moment either comes first (and is not cancelled) or sees
+        # the cancel and is refused.
+        locked = ImportJob.objects.select_for_update(no_key=True).get(pk=job.pk)
+        if locked.status in (ImportJob.Status.COMMITTED, ImportJob.Status.COMMITTING):
+            raise ImportRefused(ALREADY_DONE, code="already_done")
+        locked.status = ImportJob.Status.CANCELLED
+        locked.finished_at = timezone.now()
+        locked.save(update_fields=["status", "finished_at", "updated_at"])
+        transaction.on_commit(lambda: _discard_file(locked))
+    return locked
 
 
 def rejected_rows_csv(job: ImportJob) -> str:

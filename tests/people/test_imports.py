@@ -382,3 +382,45 @@ def test_in_the_background_the_page_polls_until_the_import_is_done(client, tmp_p
     progress = client.get(reverse("people:import_progress", args=[job.pk]))
     assert progress["HX-Refresh"] == "true" and job.rows_created == 3
     assert Person.objects.filter(external_id__startswith="R-").count() == 3
+
+
+@pytest.mark.django_db
+def test_cancel_from_the_page_marks_the_job_and_deletes_the_file_once_committed(client, tmp_path, caseworker, team, camp, django_capture_on_commit_callbacks):
+    job = upload(caseworker, team, write_csv(tmp_path / "roster.csv", rows_ok(camp)))
+    stored = imports.import_dir() / job.stored_name
+    client.force_login(caseworker)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(reverse("people:import_cancel", args=[job.pk]), follow=True)
+        assert stored.exists()  # nothing is deleted before the cancel commits
+    for callback in callbacks:
+        callback()
+    assert "Import cancelled: nothing was written" in response.content.decode()
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.CANCELLED and job.finished_at is not None
+    assert not stored.exists()
+
+
+@pytest.mark.django_db
+def test_cancel_checks_permission_and_changes_nothing_when_refused(tmp_path, caseworker, team, camp):
+    from core.errors import PermissionDenied
+
+    job = upload(caseworker, team, write_csv(tmp_path / "roster.csv", rows_ok(camp)))
+    caseworker.is_active = False
+    with pytest.raises(PermissionDenied) as refused:
+        imports.import_cancel(actor=caseworker, job=job)
+    assert refused.value.code == "permission_denied"
+    job.refresh_from_db()
+    assert job.status != ImportJob.Status.CANCELLED
+    assert (imports.import_dir() / job.stored_name).exists()
+
+
+@pytest.mark.django_db
+def test_an_import_that_ran_cannot_be_cancelled(tmp_path, caseworker, team, camp):
+    job = upload(caseworker, team, write_csv(tmp_path / "roster.csv", rows_ok(camp)))
+    imports.import_preview(actor=caseworker, job=job)
+    imports.import_commit(actor=caseworker, job=job)
+    with pytest.raises(imports.ImportRefused) as refused:
+        imports.import_cancel(actor=caseworker, job=job)
+    assert refused.value.code == "already_done"
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.COMMITTED
