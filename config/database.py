@@ -31,8 +31,18 @@ _BOOTSTRAP_LOCK = 7_210_457_301
 logger = logging.getLogger(__name__)
 
 
-def database_settings(*, base_dir: Path, testing: bool) -> dict[str, dict]:
-    """Return Django's `DATABASES` for this process: `default` (runtime role) and, if known, `owner`."""
+NO_DATABASE_URL = (
+    "Refusing to start with DEBUG off and no DATABASE_URL: set DATABASE_URL to the application's database. "
+    "The embedded PostgreSQL server under .data/ is for development (manage.py turns DEBUG on) and tests only."
+)
+
+
+def database_settings(*, base_dir: Path, testing: bool, debug: bool) -> dict[str, dict]:
+    """Return Django's `DATABASES` for this process: `default` (runtime role) and, if known, `owner`.
+
+    Without `DATABASE_URL` the embedded server is used in development and tests only: a production process
+    that lost its environment (a cron job, say) must fail, not write into a new empty database.
+    """
     url = os.environ.get("DATABASE_URL", "").strip()
     if url:
         databases = {"default": _from_url(url, "DATABASE_URL", conn_max_age=60)}
@@ -40,6 +50,10 @@ def database_settings(*, base_dir: Path, testing: bool) -> dict[str, dict]:
         if owner_url:
             databases[OWNER_ALIAS] = _from_url(owner_url, "DATABASE_OWNER_URL", conn_max_age=0)
         return databases
+    if not (debug or testing):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(NO_DATABASE_URL)
     data_dir = os.environ.get("EMBEDDED_PGDATA") or str(base_dir / ".data" / ("postgres-test" if testing else "postgres"))
     return embedded_settings(Path(data_dir))
 

@@ -174,7 +174,7 @@ TEMPLATES = [
 
 # `default` is the runtime role (neither owner nor superuser); `owner`, when present, owns the tables and is
 # used by `migrate` only (config/database.py, docs/security.md "Two database roles").
-DATABASES = database_settings(base_dir=BASE_DIR, testing=TESTING)
+DATABASES = database_settings(base_dir=BASE_DIR, testing=TESTING, debug=DEBUG)
 # pgtrigger's guard in every history trigger reads the session setting `pgtrigger.ignore` inside an exception
 # block: left unset, each row written raises and catches an error (a subtransaction), which made bulk writes
 # with history slower with every row already written in the transaction (a 100,000-row import took 545 s

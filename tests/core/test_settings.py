@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_SECRET = "k3J9-x_Vq2LrT8wZpN4mB7cY1fH6sD0aGeUiOoPlKjHgFdSaQwErTy"
@@ -58,3 +59,25 @@ def test_tests_run_on_postgresql_with_pg_trgm(db):
         cursor.execute("SELECT extname FROM pg_extension")
         extensions = {row[0] for row in cursor.fetchall()}
     assert {"pg_trgm", "btree_gist"} <= extensions
+
+
+def test_debug_off_without_database_url_refuses_to_start_and_starts_no_embedded_server(tmp_path):
+    pgdata = tmp_path / "pgdata"
+    result = _check({"DEBUG": "0", "SECRET_KEY": GOOD_SECRET, "ALLOWED_HOSTS": "cases.example.org",
+                     "DATABASE_URL": "", "EMBEDDED_PGDATA": str(pgdata)})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "Refusing to start with DEBUG off and no DATABASE_URL" in result.stderr
+    assert not pgdata.exists()
+
+
+@pytest.mark.parametrize("debug, testing", [(True, False), (False, True)])
+def test_without_database_url_development_and_tests_use_the_embedded_server(monkeypatch, tmp_path, debug, testing):
+    from config import database
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("EMBEDDED_PGDATA", str(tmp_path / "pgdata"))
+    monkeypatch.setattr(database, "embedded_settings", lambda pgdata: {"default": {"embedded": str(pgdata)}})
+    assert database.database_settings(base_dir=tmp_path, testing=testing, debug=debug) == {"default": {"embedded": str(tmp_path / "pgdata")}}
+    with pytest.raises(ImproperlyConfigured, match="no DATABASE_URL"):
+        database.database_settings(base_dir=tmp_path, testing=False, debug=False)
