@@ -239,10 +239,6 @@ class ReviewForm(CrispyMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.setup_helper()
 
-    def blank_key(self) -> tuple:
-        """Its empty rendering depends on nothing else: kept ({% crispy_blank %})."""
-        return ()
-
 
 class ReasonForm(CrispyMixin, forms.Form):
     reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}))
@@ -312,11 +308,6 @@ class DecisionForm(CrispyMixin, forms.Form):
         if decided_on > (self.today or clock.today()):
             raise forms.ValidationError(DECIDED_IN_FUTURE, code="decided_in_future")
         return decided_on
-
-    def blank_key(self) -> tuple:
-        """Its empty rendering depends on the outcomes offered (and the initial date): kept ({% crispy_blank %})."""
-        outcome = self.fields["outcome"]
-        return (tuple(outcome.choices), str(outcome.help_text))
 
 
 class RouteChoiceForm(RouteFormMixin):

@@ -17,12 +17,12 @@ from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
+from django.urls import reverse
 from django.utils.deconstruct import deconstructible
 from django.utils.functional import cached_property
 from django_countries.fields import Country, CountryField
 
 from assessments import choices
-from core.links import record_url
 from core.models import TimeStamped
 from people.choices import LANGUAGES
 from people.models import Person
@@ -314,7 +314,7 @@ class Assessment(RouteMixin, ScopeCopy, TimeStamped):
         return f"Assessment A-{self.pk or 0:05d} of {self.person.reference}: {self.route_display}"
 
     def get_absolute_url(self) -> str:
-        return record_url("assessments:assessment_detail", self.pk)
+        return reverse("assessments:assessment_detail", args=[self.pk])
 
     @property
     def reference(self) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.auth import get_user_model
 from django.db.models import BigIntegerField, Count, Exists, F, Func, OuterRef, Prefetch, Q, Subquery, TextField
-from django.db.models.functions import Cast, Coalesce, JSONObject
+from django.db.models.functions import Cast, Coalesce
 from django.http import Http404
 
 from assessments import choices
@@ -27,11 +27,8 @@ from assessments.models import (
     country_name,
     may_see_restricted,
 )
-from core.prefetch import prefetch_present, presence
-from core import roles
-from core.sqljson import Part, Statement, StatementCache, compiled, light, merged, run, statement
 from people.models import SEARCH_COLUMNS, Person
-from people.scoping import supervised_team_ids, visible_team_ids
+from people.scoping import supervised_team_ids
 
 NOT_FOUND = "No such assessment in your caseload."
 User = get_user_model()
@@ -39,7 +36,7 @@ User = get_user_model()
 
 def assessment_for_user(*, user, pk: int) -> Assessment:
     """The assessment with every part its page shows, or 404 when it is outside the user's scope: one query
-    for the assessment, which also says which kinds of parts it has, and one for each kind it has."""
+    for the assessment and one for each kind of part."""
     lookups = (
         Prefetch("interviews", queryset=Interview.objects.select_related("interviewer")),
         Prefetch("evidence", queryset=Evidence.objects.select_related("added_by").prefetch_related("consistencies")),
@@ -52,13 +49,12 @@ def assessment_for_user(*, user, pk: int) -> Assessment:
         Assessment.objects.visible_to(user)
         .select_related("person__owning_team", "assessor", "approved_by", "proposal")
         .defer(*(f"person__{column}" for column in SEARCH_COLUMNS))  # wide, derived from the names, never shown
-        .annotate(present_parts=presence(Assessment, lookups))
+        .prefetch_related(*lookups)
         .filter(pk=pk)
         .first()
     )
     if assessment is None:
         raise Http404(NOT_FOUND)
-    prefetch_present(assessment, lookups, assessment.present_parts, kept_as="assessment page")
     return assessment
 
 
@@ -130,148 +126,121 @@ FLAG_URGENCY = ("-blocks_removal", "-severity", "raised_at", "id")  # as the fla
 WORK_LIST_LIMIT = 25  # per section of "My work": the most urgent first; full lists are a link away
 
 
-def _nearest_removals(my_open_proposals, assigned, *, limit: int, window: bool) -> Part:
-    """One row: the people assigned to me by their nearest open removal (the first `limit`), then others by
-    name to fill the list, each with their open flags; and how many proposals the ranking read.
+def _nearest_removals(my_open_proposals, assigned, *, limit: int) -> list[Person]:
+    """The people assigned to me by their nearest open removal (the first `limit`), then others by name to
+    fill the list, each with their open flags (`open_flags`) and that removal's date (`next_removal`).
 
     Ranked from the (small) proposals table in date order, so the page never aggregates over the caseload:
-    with `window`, from the first 8 × `limit` dated proposals only (an index walk; few people have several);
-    without, from all of them (when one person's proposals fill the window)."""
-    dated = my_open_proposals.filter(planned_date__isnull=False).order_by("planned_date", "person_id").values("person_id", "planned_date")
-    dated_sql, dated_params = compiled(dated[: 8 * limit] if window else dated)
+    from the first 8 × `limit` dated proposals (an index walk; few people have several), or from all of
+    them when one person's proposals fill that window."""
+    dated = my_open_proposals.filter(planned_date__isnull=False).order_by("planned_date", "person_id").values_list("person_id", "planned_date")
+    window = list(dated[: 8 * limit])
+    nearest: dict[int, datetime.date] = {}
+    for person_id, planned in window:
+        nearest.setdefault(person_id, planned)  # rows come by date: a person's first is their nearest
+    if len(nearest) < limit and len(window) == 8 * limit:
+        nearest = {}
+        for person_id, planned in dated:
+            nearest.setdefault(person_id, planned)
+    nearest = dict(list(nearest.items())[:limit])
+
     open_flags = Flag.objects.open().filter(person_id=OuterRef("id")).order_by().values("person_id").annotate(n=Count("id")).values("n")
-    people = assigned.annotate(open_flags=Coalesce(Subquery(open_flags), 0)).values("id", "full_name_latin", "open_flags")
-    people_sql, people_params = compiled(people.order_by())
-    # The first 2 × limit by name hold at least `limit` people who are not among the nearest (at most `limit`).
-    by_name_sql, by_name_params = compiled(people.order_by("full_name_latin", "id")[: 2 * limit])
-    sql = f"""
-        WITH dated AS ({dated_sql}),
-        nearest AS (
-            SELECT person_id, min(planned_date) AS next_removal FROM dated
-            GROUP BY person_id ORDER BY next_removal, person_id LIMIT {int(limit)}
-        )
-        SELECT
-            (SELECT count(*) FROM dated) AS ranked_from,
-            (SELECT coalesce(json_agg(n), '[]'::json) FROM (
-                SELECT p.*, nearest.next_removal FROM nearest JOIN ({people_sql}) p ON p.id = nearest.person_id
-                ORDER BY nearest.next_removal, nearest.person_id
-            ) n) AS nearest,
-            (SELECT coalesce(json_agg(o), '[]'::json) FROM (
-                SELECT p.* FROM ({by_name_sql}) p
-                WHERE (SELECT count(*) FROM nearest) < {int(limit)}  -- read only when the nearest do not fill the list
-                AND p.id NOT IN (SELECT person_id FROM nearest) LIMIT {int(limit)}
-            ) o) AS others
-    """
-    return sql, [*dated_params, *people_params, *by_name_params]
+    people = assigned.annotate(open_flags=Coalesce(Subquery(open_flags), 0)).only("id", "full_name_latin")
+    found = {p.pk: p for p in people.filter(pk__in=nearest)} if nearest else {}
+    ranked = [found[pk] for pk in nearest if pk in found]
+    if len(ranked) < limit:
+        ranked += list(people.exclude(pk__in=nearest).order_by("full_name_latin", "id")[: limit - len(ranked)])
+    for p in ranked:
+        p.next_removal = nearest.get(p.pk)
+    return ranked
 
 
-def _count(queryset) -> Part:
-    sql, params = compiled(queryset.order_by().values("pk"))
-    return f"SELECT count(*) AS n FROM ({sql}) counted", params
+def _first(rows, key, limit: int) -> list:
+    """The first `limit` of several lists, each already in `key` order, without repeating a record."""
+    seen, out = set(), []
+    for row in sorted(rows, key=key):
+        if row.pk not in seen:
+            seen.add(row.pk)
+            out.append(row)
+    return out[:limit]
 
 
-def _light_person(row: dict, id_key: str = "person_id", name_key: str = "person_name") -> Person:
-    return light(Person, {"id": row.pop(id_key), "full_name_latin": row.pop(name_key)})
+def _by_urgency(a: Assessment) -> tuple:
+    """As the assessment indexes order them: the nearest planned removal first (none last), then the oldest."""
+    return (a.proposal_planned_date is None, a.proposal_planned_date or datetime.date.min, a.created_at, a.pk)
 
 
-def _my_work_statement(user, *, window: bool = True) -> Statement:
-    """Every list of My work for `user`, as one statement: a function of the user and their scope only."""
-    limit = WORK_LIST_LIMIT
-    assigned = Person.objects.visible_to(user).filter(assigned_caseworker=user)
-    mine = Assessment.objects.visible_to(user).filter(assessor=user)
-    person_name = {"person_name": F("person__full_name_latin")}
-    by_urgency = (F("proposal_planned_date").asc(nulls_last=True), "created_at", "id")
-    shown = ("id", "status", "destination", "transit_countries", "created_at", "person_id", "proposal_planned_date")
-
-    def assessments(status, **extra):
-        return mine.filter(status=status).order_by(*by_urgency).values(*shown, **person_name, **extra)[:limit]
-
-    latest_return = Subquery(
-        Review.objects.filter(assessment=OuterRef("pk"), decision=choices.ReviewDecision.RETURNED).order_by("-created_at", "-id")
-        .values(json=JSONObject(comments="comments", first_name="reviewer__first_name",
-                                last_name="reviewer__last_name", username="reviewer__username"))[:1]
-    )
-    # Open flags on my people or my assessments: the most urgent of each kind, merged (an OR of the two would
-    # scan every open flag); EXISTS, not IN, for mine: the flags are walked in urgency order.
-    open_flags = Flag.objects.visible_to(user).open()
-    flag_parts = [
-        compiled(part.order_by(*FLAG_URGENCY).values("id", "reason", "severity", "blocks_removal", "raised_at", "person_id", **person_name)[:limit])
-        for part in (
-            open_flags.filter(scope_caseworker_id=user.pk),
-            open_flags.filter(Exists(Assessment.objects.filter(pk=OuterRef("assessment_id"), assessor=user))),
-        )
-    ]
-    my_open_proposals = RemovalProposal.objects.visible_to(user).open().filter(scope_caseworker_id=user.pk)
-    unassessed = (
-        my_open_proposals
-        .exclude(Exists(Assessment.objects.filter(proposal=OuterRef("pk")).exclude(status__in=["withdrawn", "superseded"])))
-        .order_by(F("planned_date").asc(nulls_last=True))
-        .values("id", "measure", "destination", "transit_countries", "planned_date", "person_id", **person_name)[:limit]
-    )
-    return statement({
-        # Drafts and submitted ones walked separately, each in its index's order, and merged: an IN of the two
-        # statuses would sort every one of them.
-        "in_progress": merged(
-            [compiled(assessments(choices.AssessmentStatus.DRAFT)), compiled(assessments(choices.AssessmentStatus.SUBMITTED))],
-            order_by=by_urgency, limit=limit,
-        ),
-        "returned": compiled(assessments(choices.AssessmentStatus.RETURNED, latest_return=latest_return)),
-        "flags": merged(flag_parts, order_by=FLAG_URGENCY, limit=limit, distinct=True),
-        "unassessed": compiled(unassessed),
-        "people": _nearest_removals(my_open_proposals, assigned, limit=limit, window=window),
-        "assigned_count": _count(assigned),
-    })
+def _flag_urgency(f: Flag) -> tuple:
+    """FLAG_URGENCY in Python: blocking first, then the most severe, then the oldest."""
+    return (not f.blocks_removal, -f.severity, f.raised_at, f.pk)
 
 
-# My work's statement depends only on who asks and what they may see; a caseworker opens it many times a day.
-_my_work_statements = StatementCache()
+WORK_ASSESSMENT = ("id", "status", "destination", "transit_countries", "created_at", "proposal_planned_date",
+                   "person_id", "person__id", "person__full_name_latin")
 
 
 def my_work(*, user, today: datetime.date) -> dict:
     """What a caseworker has to do, most urgent first: every list an indexed query on the rows' scope copies
-    (ScopeCopy), whatever the size of the caseload, all sent in one statement (core.sqljson), kept per user
-    and scope so a second visit does not build it again."""
+    (ScopeCopy), whatever the size of the caseload."""
     limit = WORK_LIST_LIMIT
-    key = (user.pk, user.is_superuser, roles.role_names(user), visible_team_ids(user))
-    rows = run(_my_work_statements.get(key, lambda: _my_work_statement(user)))
-    people = rows["people"][0]
-    if len(people["nearest"]) < limit and people["ranked_from"] == 8 * limit:  # many proposals per person: rank them all
-        people = run(_my_work_statements.get((*key, "all"), lambda: _my_work_statement(user, window=False)))["people"][0]
+    assigned = Person.objects.visible_to(user).filter(assigned_caseworker=user)
+    mine = Assessment.objects.visible_to(user).filter(assessor=user).select_related("person").only(*WORK_ASSESSMENT)
+    by_urgency = (F("proposal_planned_date").asc(nulls_last=True), "created_at", "id")
 
-    def assessment(row: dict) -> Assessment:
-        person = _light_person(row)
-        review = row.pop("latest_return", None)
-        a = light(Assessment, row, person=person)
-        a.days_left = _days_left(a.proposal_planned_date, today)
-        if review is not None:
-            reviewer = light(User, {k: review.pop(k) for k in ("first_name", "last_name", "username")})
-            a.latest_return = light(Review, review, reviewer=reviewer)
-        else:
-            a.latest_return = None
-        return a
+    def urgent(status):
+        return list(mine.filter(status=status).order_by(*by_urgency)[:limit])
 
-    def flag(row: dict) -> Flag:
-        return light(Flag, row, person=_light_person(row))
-
-    def proposal(row: dict) -> RemovalProposal:
-        p = light(RemovalProposal, row, person=_light_person(row))
+    # Drafts and submitted ones walked separately, each in its index's order, and merged: an IN of the two
+    # statuses would sort every one of them.
+    in_progress = _first([*urgent(choices.AssessmentStatus.DRAFT), *urgent(choices.AssessmentStatus.SUBMITTED)], _by_urgency, limit)
+    returned = list(
+        mine.filter(status=choices.AssessmentStatus.RETURNED).order_by(*by_urgency).prefetch_related(
+            Prefetch(
+                "reviews",
+                queryset=Review.objects.filter(decision=choices.ReviewDecision.RETURNED).select_related("reviewer")
+                .only("id", "assessment_id", "comments", "created_at", "reviewer__id", "reviewer__username",
+                      "reviewer__first_name", "reviewer__last_name")
+                .order_by("-created_at", "-id"),
+                to_attr="returns",
+            )
+        )[:limit]
+    )
+    for a in returned:
+        a.latest_return = a.returns[0] if a.returns else None
+    # Open flags on my people or my assessments: the most urgent of each kind, merged (an OR of the two would
+    # scan every open flag); EXISTS, not IN, for mine: the flags are walked in urgency order.
+    open_flags = Flag.objects.visible_to(user).open().select_related("person").only(
+        "id", "reason", "severity", "blocks_removal", "raised_at", "person_id", "person__id", "person__full_name_latin"
+    ).order_by(*FLAG_URGENCY)
+    flags = _first(
+        [
+            *open_flags.filter(scope_caseworker_id=user.pk)[:limit],
+            *open_flags.filter(Exists(Assessment.objects.filter(pk=OuterRef("assessment_id"), assessor=user)))[:limit],
+        ],
+        _flag_urgency, limit,
+    )
+    my_open_proposals = RemovalProposal.objects.visible_to(user).open().filter(scope_caseworker_id=user.pk)
+    unassessed = list(
+        my_open_proposals
+        .exclude(Exists(Assessment.objects.filter(proposal=OuterRef("pk")).exclude(status__in=["withdrawn", "superseded"])))
+        .select_related("person")
+        .only("id", "measure", "destination", "transit_countries", "planned_date", "person_id", "person__id", "person__full_name_latin")
+        .order_by(F("planned_date").asc(nulls_last=True))[:limit]
+    )
+    assigned_people = _nearest_removals(my_open_proposals, assigned, limit=limit)
+    for row in [*in_progress, *returned]:
+        row.days_left = _days_left(row.proposal_planned_date, today)
+    for p in unassessed:
         p.days_left = _days_left(p.planned_date, today)
-        return p
-
-    assigned_people = []
-    for row in [*people["nearest"], *people["others"]][:limit]:
-        next_removal = row.pop("next_removal", None)
-        p = light(Person, row)
-        p.next_removal = datetime.date.fromisoformat(next_removal) if next_removal else None
+    for p in assigned_people:
         p.days_left = _days_left(p.next_removal, today)
-        assigned_people.append(p)
     return {
         "assigned_people": assigned_people,
-        "in_progress": [assessment(r) for r in rows["in_progress"]],
-        "returned": [assessment(r) for r in rows["returned"]],
-        "flags": [flag(r) for r in rows["flags"]],
-        "unassessed_proposals": [proposal(r) for r in rows["unassessed"]],
-        "assigned_count": rows["assigned_count"][0]["n"],
+        "in_progress": in_progress,
+        "returned": returned,
+        "flags": flags,
+        "unassessed_proposals": unassessed,
+        "assigned_count": assigned.count(),
         "limit": limit,
     }
 

@@ -11,10 +11,9 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Count, F, Func, Q
 from django.db.models.functions import Greatest, Least
+from django.urls import reverse
 from django_countries.fields import CountryField
 
-from core.links import record_url
-from core.sqljson import KeptPrefetch, KeptPrefetchQuerySet
 from core.models import TimeStamped
 from people import choices
 from people.scoping import visible_team_ids
@@ -104,7 +103,7 @@ class Camp(TimeStamped):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return record_url("people:camp_detail", self.pk)
+        return reverse("people:camp_detail", args=[self.pk])
 
     @staticmethod
     def occupancy_percent(population: int, capacity: int) -> int:
@@ -157,7 +156,7 @@ SEARCH_COLUMNS = ("search_text", "search_words", "name_keys")  # derived from th
 LIST_DEFERRED = (*SEARCH_COLUMNS, "contact_notes", "created_by", "created_at", "updated_at")
 
 
-class PersonQuerySet(KeptPrefetchQuerySet):
+class PersonQuerySet(models.QuerySet):
     def visible_to(self, user) -> PersonQuerySet:
         """The one scoping rule: admins see everyone, others the people of their teams (see people.scoping)."""
         ids = visible_team_ids(user)
@@ -170,21 +169,19 @@ class PersonQuerySet(KeptPrefetchQuerySet):
             self.select_related("owning_team", "assigned_caseworker")
             .defer(*LIST_DEFERRED, "owning_team__description", "assigned_caseworker__password")
             .prefetch_related(
-                KeptPrefetch(
+                models.Prefetch(
                     "residences",
                     queryset=Residence.objects.filter(ended_on__isnull=True)
                     .select_related("camp")
                     .only("id", "person_id", "place", "started_on", "ended_on", "camp__id", "camp__name"),
                     to_attr="open_residences",
-                    kept_as="open residence",
                 ),
-                KeptPrefetch(
+                models.Prefetch(
                     "legal_statuses",
                     queryset=LegalStatus.objects.filter(ended_on__isnull=True)
                     .only("id", "person_id", "kind", "started_on", "ended_on")
                     .order_by("-started_on"),
                     to_attr="current_statuses",
-                    kept_as="current statuses",
                 ),
             )
         )
@@ -293,7 +290,7 @@ class Person(TimeStamped):
         return f"{self.full_name_latin} ({self.reference})"
 
     def get_absolute_url(self) -> str:
-        return record_url("people:person_detail", self.pk)
+        return reverse("people:person_detail", args=[self.pk])
 
     @property
     def reference(self) -> str:
@@ -671,7 +668,7 @@ class ImportJob(TimeStamped):
         return f"Import {self.pk}: {self.file_label}"
 
     def get_absolute_url(self) -> str:
-        return record_url("people:import_detail", self.pk)
+        return reverse("people:import_detail", args=[self.pk])
 
     @property
     def is_running(self) -> bool:

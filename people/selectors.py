@@ -11,7 +11,6 @@ from django.db import connection, transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
-from core.prefetch import prefetch_present, presence
 from people import names
 from people.choices import INVERSE_RELATIONSHIP, Relationship
 from people.scoping import visible_team_ids
@@ -191,24 +190,19 @@ def profile_prefetches() -> tuple:
     )
 
 
-def person_for_user(*, user, pk: int, also: tuple = (), also_named: str = "") -> Person:
+def person_for_user(*, user, pk: int, also: tuple = ()) -> Person:
     """The person with every part of their profile loaded (and the related rows `also` names), or 404 if out
-    of scope: one query for the person, which also says which kinds of records they have, and one statement
-    for the kinds they have (core.prefetch). `also_named` names `also` when its rows depend on nothing but
-    the person, so the statement is kept and reused for anyone's profile."""
-    lookups = profile_prefetches() + tuple(also)
+    of scope: one query for the person and one per kind of related record."""
     person = (
         Person.objects.visible_to(user)
         .select_related("owning_team", "assigned_caseworker", "created_by")
         .defer(*SEARCH_COLUMNS)  # wide, derived from the names, never shown
-        .annotate(present_kinds=presence(Person, lookups))
+        .prefetch_related(*profile_prefetches(), *also)
         .filter(pk=pk)
         .first()
     )
     if person is None:
         raise Http404("No such person in your caseload.")
-    kept_as = f"profile+{also_named}" if also_named or not also else None
-    prefetch_present(person, lookups, person.present_kinds, kept_as=kept_as)
     return person
 
 

@@ -55,7 +55,7 @@ def person_detail(request, pk: int):
 
     try:
         person = selectors.person_for_user(
-            user=request.user, pk=pk, also=case_selectors.case_prefetches(), also_named="case"
+            user=request.user, pk=pk, also=case_selectors.case_prefetches()
         )
     except Http404:
         survivor = selectors.merged_into(user=request.user, merged_id=pk)

@@ -167,7 +167,7 @@ def test_my_work_fills_the_people_list_by_name_with_their_open_flags_and_counts_
 
 @pytest.mark.django_db
 def test_my_work_follows_a_change_of_team_at_once(client, caseworker, team, other_team):
-    """My work's statement is kept per user and scope (core.sqljson.StatementCache): a new team is a new scope."""
+    """My work reads the scope anew at each visit: a new team shows its people at once."""
     Person.objects.create(full_name_latin="Fictional Home Person", owning_team=team, assigned_caseworker=caseworker)
     Person.objects.create(full_name_latin="Fictional Joined Person", owning_team=other_team, assigned_caseworker=caseworker)
     client.force_login(caseworker)

@@ -2,7 +2,23 @@
 
 import pytest
 
-from core.templatetags.app_tags import days_left_badge, outcome_badge, severity_badge
+from django.template import engines
+
+
+def _render(tag: str, value) -> str:
+    return engines["django"].from_string("{% " + tag + " value %}").render({"value": value})
+
+
+def days_left_badge(days):
+    return _render("days_left_badge", days)
+
+
+def severity_badge(flag):
+    return _render("severity_badge", flag)
+
+
+def outcome_badge(outcome):
+    return _render("outcome_badge", outcome)
 
 
 @pytest.mark.parametrize(
@@ -45,3 +61,9 @@ def test_a_blocking_flag_says_so_beside_its_severity():
 def test_outcome_badges_name_the_finding_and_an_unassessed_cell():
     assert ">Real risk<" in outcome_badge("real_risk") and "text-bg-danger" in outcome_badge("real_risk")
     assert ">Not assessed<" in outcome_badge("")
+
+
+def test_what_a_name_or_label_holds_is_escaped_in_the_badge():
+    flag = _Flag(2, False)
+    flag.get_severity_display = lambda: "<b>Medium</b>"
+    assert "&lt;b&gt;Medium&lt;/b&gt;" in severity_badge(flag)
