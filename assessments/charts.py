@@ -1,4 +1,5 @@
-"""Server-rendered SVG bar charts: readable at a glance, no JavaScript, no inline styles (CSP-safe).
+"""Horizontal bar charts drawn as SVG by `templates/assessments/_bar_chart.html`: readable at a glance, no
+JavaScript, no inline styles (CSP-safe). Python only measures the bars.
 
 Each chart is paired in the template with a table of the same numbers for screen readers and for
 anyone who prefers to read.
@@ -6,8 +7,7 @@ anyone who prefers to read.
 
 from __future__ import annotations
 
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from dataclasses import dataclass
 
 ROW_HEIGHT = 28
 LABEL_WIDTH = 300
@@ -15,22 +15,39 @@ BAR_WIDTH = 360
 WIDTH = LABEL_WIDTH + BAR_WIDTH + 60
 
 
-def bar_chart(rows: list[tuple[str, int]], *, title: str, css_class: str = "bar-neutral") -> SafeString:
+@dataclass(frozen=True)
+class Bar:
+    label: str  # shortened to fit beside the bar
+    count: int
+    label_y: int
+    bar_y: int
+    width: int  # at least 1, so an empty bar still shows where it starts
+
+    @property
+    def count_x(self) -> int:
+        return LABEL_WIDTH + self.width + 6
+
+
+@dataclass(frozen=True)
+class BarChart:
+    title: str
+    css_class: str
+    bars: tuple[Bar, ...]
+    height: int
+    width: int = WIDTH
+    label_x: int = LABEL_WIDTH - 8
+    bar_x: int = LABEL_WIDTH
+    bar_height: int = ROW_HEIGHT - 8
+
+
+def bar_chart(rows: list[tuple[str, int]], *, title: str, css_class: str = "bar-neutral") -> BarChart:
     """Horizontal bars, one per (label, count) row, scaled to the largest count."""
     if not rows:
         rows = [("No data yet", 0)]
     largest = max((count for _, count in rows), default=0) or 1
-    height = ROW_HEIGHT * len(rows) + 10
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
-        f'role="img" aria-label="{escape(title)}" focusable="false">'
-    ]
+    bars = []
     for index, (label, count) in enumerate(rows):
         y = 5 + index * ROW_HEIGHT
-        width = round(BAR_WIDTH * count / largest)
         short = label if len(label) <= 44 else label[:42] + "…"
-        parts.append(f'<text x="{LABEL_WIDTH - 8}" y="{y + 17}" text-anchor="end">{escape(short)}</text>')
-        parts.append(f'<rect class="{css_class}" x="{LABEL_WIDTH}" y="{y + 3}" width="{max(width, 1)}" height="{ROW_HEIGHT - 8}"></rect>')
-        parts.append(f'<text x="{LABEL_WIDTH + max(width, 1) + 6}" y="{y + 17}">{count}</text>')
-    parts.append("</svg>")
-    return mark_safe("".join(parts))
+        bars.append(Bar(short, count, y + 17, y + 3, max(round(BAR_WIDTH * count / largest), 1)))
+    return BarChart(title, css_class, tuple(bars), ROW_HEIGHT * len(rows) + 10)

@@ -805,3 +805,35 @@ class RemovalDecision(RouteMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()}: {self.route_display} ({self.decided_on})"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Caseload counts (the dashboard)
+
+
+class CaseloadCount(models.Model):
+    """How many rows of one kind a team has (assessments by status, open flags by kind, findings of real
+    risk by risk type and by country, decisions by outcome), as of the team's last refresh
+    (`CaseloadRefresh`): the dashboard adds up its teams' rows instead of counting the whole caseload.
+    Written only by `assessments.services.refresh_caseload_counts`."""
+
+    team = models.ForeignKey("people.Team", on_delete=models.CASCADE, related_name="+")
+    chart = models.CharField(max_length=20)
+    key = models.CharField(max_length=64)
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "chart", "key"], name="caseload_count_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.team_id} {self.chart} {self.key}: {self.n}"
+
+
+class CaseloadRefresh(models.Model):
+    """When a team's caseload counts were last computed."""
+
+    team = models.OneToOneField("people.Team", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    refreshed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.team_id} at {self.refreshed_at:%Y-%m-%d %H:%M:%S}"

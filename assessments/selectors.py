@@ -350,38 +350,59 @@ def person_timeline(person: Person, case: dict) -> list[TimelineEvent]:
 # Dashboard
 
 
-DASHBOARD_CACHE_SECONDS = 60
-
-
-def dashboard(*, user, today: datetime.date) -> dict:
-    """Counts for the supervisor and administrator dashboard, scoped to the teams they supervise.
-
-    The counts hold no personal data and are the same for everyone with the same scope, so they are cached
-    per scope and date until a service writes something (in this process) or for a minute at most (a write
-    seen by another server process, or made outside the services).
-    """
-    from django.utils import timezone
-
-    from core.services import cached_until_write
+def dashboard_teams(user) -> list[int]:
+    """The teams whose caseload the user's dashboard counts: those they supervise (every team for an admin)."""
+    from people.models import Team
 
     ids = supervised_team_ids(user)
-
-    def compute() -> dict:
-        return {**_dashboard_counts(ids=ids, today=today), "as_of": timezone.now()}
-
-    return cached_until_write(f"dashboard:{today.isoformat()}", ids, compute, seconds=DASHBOARD_CACHE_SECONDS)
+    return sorted(Team.objects.values_list("id", flat=True)) if ids is None else sorted(ids)
 
 
-def _dashboard_counts(*, ids, today: datetime.date) -> dict:
-    by_status = dict(
-        Assessment.objects.in_teams(ids).values_list("status").annotate(n=Count("id")).values_list("status", "n")
-    )
-    status_rows = [(label, by_status.get(value, 0)) for value, label in choices.AssessmentStatus.choices]
+def dashboard(*, team_ids: list[int], today: datetime.date) -> dict:
+    """Counts for the supervisor and administrator dashboard, for the teams `team_ids`: the whole-caseload
+    ones from the teams' stored counts (assessments.caseload_counts, refreshed within a minute), the removals
+    due without an approved assessment counted now (they depend on the day, and are few)."""
+    from assessments import caseload_counts as stored
 
-    # Open removal proposals without an approved, current assessment (chosen exactly as the gate chooses it),
-    # by how soon the removal is planned: overdue or within 30 days (the gate is asked for those only).
+    totals, as_of = stored.counts(team_ids)
+
+    def rows(chart: str, labelled) -> list[tuple[str, int]]:
+        return [(label, totals.get((chart, key), 0)) for key, label in labelled]
+
+    status_rows = rows(stored.STATUS, choices.AssessmentStatus.choices)
+    decision_rows = rows(stored.DECISION, choices.DecisionOutcome.choices)
+    flag_labels = {**{f"rule:{k}": v for k, v in choices.FlagRuleCode.choices},
+                   **{f"category:{k}": v for k, v in choices.FlagCategory.choices}}
+    flag_rows: dict[str, int] = {}
+    risk_type_names = dict(RiskType.objects.values_list("id", "name"))
+    by_type: list[tuple[str, int]] = []
+    by_country: list[tuple[str, str, int]] = []
+    for (chart, key), n in totals.items():
+        if not n:
+            continue
+        if chart == stored.FLAG:
+            label = flag_labels.get(key, key.split(":", 1)[-1])
+            flag_rows[label] = flag_rows.get(label, 0) + n
+        elif chart == stored.RISK_TYPE:
+            by_type.append((risk_type_names.get(int(key), key), n))
+        elif chart == stored.RISK_COUNTRY:
+            by_country.append((key, country_name(key), n))
+    return {
+        "status_rows": status_rows,
+        "due_rows": _removals_due(team_ids=team_ids, today=today),
+        "flag_rows": sorted(flag_rows.items(), key=lambda kv: (-kv[1], kv[0])),
+        "risk_by_type": sorted(by_type, key=lambda row: (-row[1], row[0])),
+        "risk_by_country": [(name, n) for _, name, n in sorted(by_country, key=lambda row: (-row[2], row[0]))],
+        "decision_rows": decision_rows,
+        "as_of": as_of,
+    }
+
+
+def _removals_due(*, team_ids: list[int], today: datetime.date) -> list[tuple[str, int]]:
+    """Open removal proposals without an approved, current assessment (chosen exactly as the gate chooses it),
+    by how soon the removal is planned: overdue or within 30 days (the gate is asked for those only)."""
     pending = (
-        RemovalProposal.objects.open().in_teams(ids).filter(planned_date__lte=today + datetime.timedelta(days=30))
+        RemovalProposal.objects.open().in_teams(team_ids).filter(planned_date__lte=today + datetime.timedelta(days=30))
         .annotate(chosen=gate_assessment_expression())
         .exclude(Exists(Assessment.objects.filter(pk=OuterRef("chosen"), status=choices.AssessmentStatus.APPROVED, valid_until__gte=today)))
     )
@@ -391,36 +412,7 @@ def _dashboard_counts(*, ids, today: datetime.date) -> dict:
         d14=Count("id", filter=Q(planned_date__gt=today + datetime.timedelta(days=7), planned_date__lte=today + datetime.timedelta(days=14))),
         d30=Count("id", filter=Q(planned_date__gt=today + datetime.timedelta(days=14), planned_date__lte=today + datetime.timedelta(days=30))),
     )
-    due_rows = [("Overdue", due["overdue"]), ("Within 7 days", due["d7"]), ("In 8–14 days", due["d14"]), ("In 15–30 days", due["d30"])]
-
-    flag_counts = Flag.objects.open().in_teams(ids).values("rule", "category").annotate(n=Count("id")).order_by("-n")
-    rule_labels = dict(choices.FlagRuleCode.choices)
-    category_labels = dict(choices.FlagCategory.choices)
-    flag_rows: dict[str, int] = {}
-    for row in flag_counts:
-        label = rule_labels.get(row["rule"]) if row["rule"] else category_labels.get(row["category"], row["category"])
-        flag_rows[label] = flag_rows.get(label, 0) + row["n"]
-
-    current_findings = Finding.objects.filter(
-        outcome=choices.Outcome.REAL_RISK,
-        assessment__in=Assessment.objects.in_teams(ids).exclude(
-            status__in=[choices.AssessmentStatus.SUPERSEDED, choices.AssessmentStatus.WITHDRAWN]
-        ),
-    )
-    risk_by_type = list(current_findings.values_list("risk_type__name").annotate(n=Count("id")).order_by("-n", "risk_type__name"))
-    risk_by_country = [
-        (country_name(code), n) for code, n in current_findings.values_list("country").annotate(n=Count("id")).order_by("-n", "country")
-    ]
-    decided = dict(RemovalDecision.objects.in_teams(ids).values_list("outcome").annotate(n=Count("id")).values_list("outcome", "n"))
-    decision_rows = [(label, decided.get(value, 0)) for value, label in choices.DecisionOutcome.choices]
-    return {
-        "status_rows": status_rows,
-        "due_rows": due_rows,
-        "flag_rows": sorted(flag_rows.items(), key=lambda kv: -kv[1]),
-        "risk_by_type": risk_by_type,
-        "risk_by_country": risk_by_country,
-        "decision_rows": decision_rows,
-    }
+    return [("Overdue", due["overdue"]), ("Within 7 days", due["d7"]), ("In 8–14 days", due["d14"]), ("In 15–30 days", due["d30"])]
 
 
 def open_proposals(person: Person) -> list[RemovalProposal]:

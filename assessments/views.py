@@ -618,7 +618,11 @@ def my_work(request):
 def dashboard(request):
     from assessments.charts import bar_chart
 
-    data = selectors.dashboard(user=request.user, today=clock.today())
+    from assessments import caseload_counts
+
+    teams = selectors.dashboard_teams(request.user)
+    caseload_counts.refresh_stale(teams)
+    data = selectors.dashboard(team_ids=teams, today=clock.today())
     charts = [
         ("caseload", "Caseload by assessment status", data["status_rows"], "Status", "bar-neutral"),
         ("due", "Removals planned without an approved assessment", data["due_rows"], "Planned", "bar-warn"),
@@ -628,7 +632,7 @@ def dashboard(request):
         ("decisions", "Decisions by outcome", data["decision_rows"], "Outcome", "bar-neutral"),
     ]
     rendered = [
-        {"id": cid, "title": title, "rows": rows, "label": label, "svg": bar_chart(rows, title=title, css_class=css)}
+        {"id": cid, "title": title, "rows": rows, "label": label, "drawing": bar_chart(rows, title=title, css_class=css)}
         for cid, title, rows, label, css in charts
     ]
     return render(request, "assessments/dashboard.html", {"charts": rendered, "as_of": data["as_of"]})

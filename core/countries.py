@@ -1,50 +1,51 @@
-"""Country names, looked up once per language: a list page shows dozens of them, and django-countries
-resolves each through the translation machinery. A route form shows seven menus of 265 countries, so the
-menus' choices and their rendered options are kept per language too."""
+"""Country names in the active language, for pages that show dozens of them and menus that list them all.
+
+django-countries resolves and sorts every name through the translation machinery; the menu for one language
+is built once and kept in the cache framework under a key naming what it depends on (the language and the
+django-countries settings it is built with), so every server process shares the same answer and nothing can
+make it stale short of a deployment (which clears the cache)."""
 
 from __future__ import annotations
 
-from functools import lru_cache
+import hashlib
 
-from django.utils.html import format_html
+from django.conf import settings
+from django.core.cache import cache
 from django.utils.translation import get_language
 from django_countries import countries
 
 
-@lru_cache(maxsize=8)
-def _choices(language: str | None) -> tuple[tuple[str, str], ...]:
-    # In menu order: the countries in use first, a separator (value ""), then every country.
-    return tuple((str(code), str(name)) for code, name in countries)
+def _key(what: str) -> str:
+    shape = repr([getattr(settings, name, None) for name in ("COUNTRIES_FIRST", "COUNTRIES_FIRST_BREAK", "COUNTRIES_ONLY", "COUNTRIES_OVERRIDE")])
+    return f"countries:{what}:{get_language()}:{hashlib.sha256(shape.encode()).hexdigest()[:12]}"
 
 
-@lru_cache(maxsize=8)
-def _names(language: str | None) -> dict[str, str]:
-    return {code: name for code, name in _choices(language) if code}  # not the menu's separator
+def country_choices() -> tuple[tuple[str, str], ...]:
+    """Every country as (code, name) in menu order, in the active language (the countries in use first, a
+    separator with value "", then every country)."""
+    key = _key("menu")
+    found = cache.get(key)
+    if found is None:
+        found = tuple((str(code), str(name)) for code, name in countries)
+        cache.set(key, found, None)
+    return found
 
 
-@lru_cache(maxsize=8)
-def _options(language: str | None) -> tuple[tuple[str, str, str], ...]:
-    """(code, the option's opening up to where " selected" would go, the rest) per menu entry."""
-    return tuple(
-        (code, format_html('<option value="{}"', code), format_html(">{}</option>", name)) for code, name in _choices(language)
-    )
+def country_names() -> dict[str, str]:
+    """Code → name in the active language."""
+    key = _key("names")
+    found = cache.get(key)
+    if found is None:
+        found = {code: name for code, name in country_choices() if code}
+        cache.set(key, found, None)
+    return found
 
 
 def country_name(code) -> str:
     """The country's name in the active language, or the code itself if unknown."""
     code = str(code or "")
-    return _names(get_language()).get(code, code)
+    return country_names().get(code, code) if code else code
 
 
 def is_country(code: str) -> bool:
-    return bool(code) and code in _names(get_language())
-
-
-def country_choices() -> tuple[tuple[str, str], ...]:
-    """Every country as (code, name) in menu order, in the active language."""
-    return _choices(get_language())
-
-
-def country_options() -> tuple[tuple[str, str, str], ...]:
-    """The menu's options, escaped once per language (see `core.widgets.CountrySelect`)."""
-    return _options(get_language())
+    return bool(code) and code in country_names()

@@ -1,27 +1,10 @@
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.utils.choices import BaseChoiceIterator
 
-from core.services import cached_until_write
-from core.widgets import FastSelect
+from core.widgets import Select
 from people.choices import LegalStatusKind
 from people.models import Camp, Person, Team
-from people.scoping import visible_team_ids
-
-
-class CachedMenu(BaseChoiceIterator):
-    """A model menu's options as (value, label) strings, computed once per scope until the next write (a
-    BaseChoiceIterator, so that Django keeps it as it is instead of listing it when it is assigned)."""
-
-    def __init__(self, field, name: str, team_ids):
-        self.field, self.name, self.team_ids = field, name, team_ids
-
-    def _options(self) -> list[tuple[str, str]]:
-        return [(str(getattr(value, "value", value)), str(label)) for value, label in self.field.choices]
-
-    def __iter__(self):
-        return iter(cached_until_write(self.name, self.team_ids, self._options))
 
 
 class PersonFilter(django_filters.FilterSet):
@@ -29,15 +12,15 @@ class PersonFilter(django_filters.FilterSet):
         label="Name or number", method="filter_q", help_text="Any script or spelling, registration or document number."
     )
     camp = django_filters.ModelChoiceFilter(
-        label="Camp", queryset=Camp.objects.order_by("name").only("id", "name"), method="filter_camp", widget=FastSelect
+        label="Camp", queryset=Camp.objects.order_by("name").only("id", "name"), method="filter_camp", widget=Select
     )
     status = django_filters.ChoiceFilter(
-        label="Current legal status", choices=LegalStatusKind.choices, method="filter_status", widget=FastSelect
+        label="Current legal status", choices=LegalStatusKind.choices, method="filter_status", widget=Select
     )
     caseworker = django_filters.ModelChoiceFilter(
-        label="Assigned caseworker", field_name="assigned_caseworker", queryset=get_user_model().objects.none(), widget=FastSelect
+        label="Assigned caseworker", field_name="assigned_caseworker", queryset=get_user_model().objects.none(), widget=Select
     )
-    team = django_filters.ModelChoiceFilter(label="Team", field_name="owning_team", queryset=Team.objects.none(), widget=FastSelect)
+    team = django_filters.ModelChoiceFilter(label="Team", field_name="owning_team", queryset=Team.objects.none(), widget=Select)
 
     class Meta:
         model = Person
@@ -54,13 +37,8 @@ class PersonFilter(django_filters.FilterSet):
         )
         self.form.fields["caseworker"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
         self.form.fields["q"].widget = forms.TextInput(attrs={"type": "search", "autocomplete": "off"})
-        # The camp, team and caseworker menus show names only, the same for everyone with this scope: their
-        # options are kept until the next write (a minute at most) and looked up only when a menu is drawn.
-        # What is chosen is still checked against the scoped querysets above.
-        for name in ("camp", "team", "caseworker"):
-            self.form.fields[name].widget.choices = CachedMenu(self.form.fields[name], f"person-filter-{name}", visible_team_ids(user))
         for name, field in self.form.fields.items():  # plain Bootstrap markup (templates/core/_filter_fields.html)
-            field.widget.attrs.setdefault("class", "form-select" if isinstance(field.widget, FastSelect) else "form-control")
+            field.widget.attrs.setdefault("class", "form-select" if isinstance(field.widget, Select) else "form-control")
             if field.help_text:
                 field.widget.attrs["aria-describedby"] = f"id_{name}_helptext"
 

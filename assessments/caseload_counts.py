@@ -1,0 +1,93 @@
+"""The dashboard's whole-caseload counts, kept per team in a table (CaseloadCount) rather than counted on
+every visit: at a million persons counting a supervisor's caseload took most of a second.
+
+A team's counts are computed again when a dashboard is opened more than `FRESH_SECONDS` after their last
+refresh; the first server process to ask does it (an advisory lock per team), the others show the counts
+it replaces until it commits. A team never counted is counted by whoever asks first, who waits for it.
+The background-jobs work will refresh them on a schedule instead; the dashboard says "as of" when.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import connection, transaction
+from django.db.models import Case, Count, Q, Sum, Value, When
+from django.db.models.functions import Concat
+from django.utils import timezone
+
+from assessments import choices
+from assessments.models import Assessment, CaseloadCount, CaseloadRefresh, Finding, Flag, RemovalDecision
+
+FRESH_SECONDS = 60
+_LOCK_CLASS = 0x43_4C_43  # "CLC": the advisory locks of these refreshes (two-key form: this, the team id)
+
+STATUS, FLAG, RISK_TYPE, RISK_COUNTRY, DECISION = "status", "flag", "risk_type", "risk_country", "decision"
+
+
+def _counted(team_ids: list[int]) -> list[CaseloadCount]:
+    """Every count of the teams `team_ids`, from the caseload itself."""
+    rows: list[CaseloadCount] = []
+
+    def add(chart: str, queryset, team: str, key: str, key_of=str) -> None:
+        for row in queryset.values(team, key).annotate(n=Count("id")).order_by():
+            rows.append(CaseloadCount(team_id=row[team], chart=chart, key=key_of(row[key]), n=row["n"]))
+
+    add(STATUS, Assessment.objects.filter(scope_team_id__in=team_ids), "scope_team_id", "status")
+    # A flag raised by a rule counts under its rule, one raised by hand under its category.
+    kind = Case(When(rule="", then=Concat(Value("category:"), "category")), default=Concat(Value("rule:"), "rule"))
+    add(FLAG, Flag.objects.open().filter(scope_team_id__in=team_ids).annotate(kind=kind), "scope_team_id", "kind")
+    current_risks = Finding.objects.filter(
+        Q(outcome=choices.Outcome.REAL_RISK), assessment__scope_team_id__in=team_ids,
+    ).exclude(assessment__status__in=[choices.AssessmentStatus.SUPERSEDED, choices.AssessmentStatus.WITHDRAWN])
+    add(RISK_TYPE, current_risks, "assessment__scope_team_id", "risk_type_id")
+    add(RISK_COUNTRY, current_risks, "assessment__scope_team_id", "country")
+    add(DECISION, RemovalDecision.objects.filter(person__owning_team_id__in=team_ids), "person__owning_team_id", "outcome")
+    return rows
+
+
+def _locked(team_ids: list[int], *, wait: bool) -> list[int]:
+    """The teams whose refresh lock this transaction now holds (all of them when `wait`, taken in id order)."""
+    held = "pg_advisory_xact_lock(%s, t::int) IS NOT NULL OR true" if wait else "pg_try_advisory_xact_lock(%s, t::int)"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT t, {held} FROM (SELECT unnest(%s::bigint[]) AS t ORDER BY 1) teams", [_LOCK_CLASS, sorted(team_ids)]
+        )
+        return [team for team, locked in cursor.fetchall() if locked]
+
+
+def refresh_caseload_counts(*, team_ids: list[int], wait: bool, now: datetime.datetime | None = None) -> list[int]:
+    """Count the teams `team_ids` again and replace their rows; without `wait`, skip the teams another
+    process is refreshing right now. Returns the teams refreshed. Holds no personal data, records no history."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        teams = _locked(team_ids, wait=wait)
+        if teams:
+            CaseloadCount.objects.filter(team_id__in=teams).delete()
+            CaseloadCount.objects.bulk_create(_counted(teams))
+            CaseloadRefresh.objects.bulk_create(
+                [CaseloadRefresh(team_id=t, refreshed_at=now) for t in teams],
+                update_conflicts=True, unique_fields=["team"], update_fields=["refreshed_at"],
+            )
+    return teams
+
+
+def refresh_stale(team_ids: list[int], *, now: datetime.datetime | None = None) -> None:
+    """Make sure every team of `team_ids` has counts, none older than FRESH_SECONDS unless another process
+    is refreshing them."""
+    now = now or timezone.now()
+    refreshed = dict(CaseloadRefresh.objects.filter(team_id__in=team_ids).values_list("team_id", "refreshed_at"))
+    never = [t for t in team_ids if t not in refreshed]
+    old = [t for t, at in refreshed.items() if at < now - datetime.timedelta(seconds=FRESH_SECONDS)]
+    if never:
+        refresh_caseload_counts(team_ids=never, wait=True, now=now)
+    if old:
+        refresh_caseload_counts(team_ids=old, wait=False, now=now)
+
+
+def counts(team_ids: list[int]) -> tuple[dict[tuple[str, str], int], datetime.datetime | None]:
+    """The teams' counts added up, by (chart, key), and the oldest refresh among them."""
+    rows = CaseloadCount.objects.filter(team_id__in=team_ids).values_list("chart", "key").annotate(total=Sum("n")).order_by()
+    totals = {(chart, key): total for chart, key, total in rows}
+    oldest = min(CaseloadRefresh.objects.filter(team_id__in=team_ids).values_list("refreshed_at", flat=True), default=None)
+    return totals, oldest
