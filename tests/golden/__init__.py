@@ -1,0 +1,1 @@
+"""Golden HTML of the main pages (see test_golden_pages.py)."""
