@@ -11,10 +11,20 @@ from django import forms
 from core.countries import country_choices, is_country
 
 
+def _attributes_in_order(context: dict) -> dict:
+    """The menu's attributes, its name among them, in alphabetical order (a stable order for the page)."""
+    widget = context["widget"]
+    widget["attrs"] = dict(sorted({**widget["attrs"], "name": widget["name"]}.items()))
+    return context
+
+
 class Select(forms.Select):
     """A menu whose options are written in its own template's loop."""
 
     template_name = "core/widgets/select.html"
+
+    def get_context(self, name, value, attrs):
+        return _attributes_in_order(super().get_context(name, value, attrs))
 
 
 def _selected(value) -> str:
@@ -44,7 +54,7 @@ class CountrySelect(forms.Select):
         # twice, and the separator's value is the blank option's).
         first = None if selected == "" else next((i for i, (code, _) in enumerate(menu) if code == selected), None)
         context["widget"].update(blank_label=self.blank_label, countries=menu, blank_selected=selected == "", selected_index=first)
-        return context
+        return _attributes_in_order(context)
 
 
 def _country_menu(blank_label: str):
