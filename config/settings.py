@@ -175,6 +175,14 @@ TEMPLATES = [
             "builtins": ["core.templatetags.app_tags"],
         },
     },
+    # One hot template in Jinja2 (auto-escaping on): the country menu's 265 options, seven times on a route
+    # form (docs/performance.md). Only jinja2/ and the apps' jinja2/ folders (Django's widget templates).
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "jinja2"],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": True},
+    },
 ]
 
 # `default` is the runtime role (neither owner nor superuser); `owner`, when present, owns the tables and is

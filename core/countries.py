@@ -17,7 +17,7 @@ from django_countries import countries
 
 def _key(what: str) -> str:
     shape = repr([getattr(settings, name, None) for name in ("COUNTRIES_FIRST", "COUNTRIES_FIRST_BREAK", "COUNTRIES_ONLY", "COUNTRIES_OVERRIDE")])
-    return f"countries:{what}:{get_language()}:{hashlib.sha256(shape.encode()).hexdigest()[:12]}"
+    return f"countries:{get_language()}:{hashlib.sha256(shape.encode()).hexdigest()[:12]}:{what}"
 
 
 def country_choices() -> tuple[tuple[str, str], ...]:
@@ -31,21 +31,19 @@ def country_choices() -> tuple[tuple[str, str], ...]:
     return found
 
 
-def country_names() -> dict[str, str]:
-    """Code → name in the active language."""
-    key = _key("names")
-    found = cache.get(key)
-    if found is None:
-        found = {code: name for code, name in country_choices() if code}
-        cache.set(key, found, None)
-    return found
-
-
 def country_name(code) -> str:
-    """The country's name in the active language, or the code itself if unknown."""
+    """The country's name in the active language, or the code itself if unknown: one small cache entry per
+    country and language, as pages look names up one at a time."""
     code = str(code or "")
-    return country_names().get(code, code) if code else code
+    if not code:
+        return code
+    key = _key(f"name:{code}")
+    name = cache.get(key)
+    if name is None:
+        name = dict(country_choices()).get(code, code)
+        cache.set(key, name, None)
+    return name
 
 
 def is_country(code: str) -> bool:
-    return bool(code) and code in country_names()
+    return bool(code) and any(code == value for value, _ in country_choices())

@@ -1,5 +1,5 @@
-"""Filters and tags every template may use (a builtin, config/settings.py). Python decides what a badge says
-and how it is coloured; its markup is in `templates/core/_badge.html` and the templates that include it."""
+"""Filters every template may use (a builtin, config/settings.py). Python decides what a badge says and how
+it is coloured (a `Badge`); the templates write its markup."""
 
 from __future__ import annotations
 
@@ -72,22 +72,8 @@ def outcome(value: str) -> Badge:
     return OUTCOMES.get(value, NOT_ASSESSED)
 
 
-@register.inclusion_tag("core/_badge.html")
-def days_left_badge(days):
-    return {"badge": days_left(days)}
-
-
-@register.inclusion_tag("core/_badge.html")
-def status_badge(assessment):
-    return {"badge": status(assessment)}
-
-
-@register.inclusion_tag("core/_badge.html")
-def severity_badge(flag):
-    """The flag's severity, and beside it whether it blocks removal."""
-    return {"badge": severity(flag), "blocks_removal": flag.blocks_removal}
-
-
-@register.inclusion_tag("core/_badge.html")
-def outcome_badge(value):
-    return {"badge": outcome(value)}
+# Badges: `{% with b=a|status_badge %}<span class="badge {{ b.css }}">{{ b.text }}</span>{% endwith %}`.
+register.filter("days_left_badge", days_left)
+register.filter("status_badge", status)
+register.filter("severity_badge", severity)
+register.filter("outcome_badge", outcome)

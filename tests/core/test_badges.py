@@ -5,8 +5,13 @@ import pytest
 from django.template import engines
 
 
-def _render(tag: str, value) -> str:
-    return engines["django"].from_string("{% " + tag + " value %}").render({"value": value})
+BADGE = '{% if b %}<span class="badge {{ b.css }}">{{ b.text }}</span>{% endif %}'
+
+
+def _render(filter_name: str, value, after: str = "") -> str:
+    """The badge as the list templates write it."""
+    source = "{% with b=value|" + filter_name + " %}" + BADGE + "{% endwith %}" + after
+    return engines["django"].from_string(source).render({"value": value})
 
 
 def days_left_badge(days):
@@ -14,7 +19,7 @@ def days_left_badge(days):
 
 
 def severity_badge(flag):
-    return _render("severity_badge", flag)
+    return _render("severity_badge", flag, '{% if value.blocks_removal %} <span class="badge text-bg-dark">blocks removal</span>{% endif %}')
 
 
 def outcome_badge(outcome):

@@ -24,7 +24,7 @@ def test_a_route_form_shows_the_saved_route_selected_once_per_menu():
     assert selected_values(transit_1) == ["TR"]
     assert selected_values(transit_2) == [""]
     assert '<option value="" selected>None</option>' in transit_2
-    assert ">Côte d&#x27;Ivoire</option>" in destination  # names are escaped like any label
+    assert ">Côte d&#39;Ivoire</option>" in destination  # names are escaped like any label
     # A required menu says so to the browser (its first option is the blank one); an optional one does not.
     assert destination.split(">", 1)[0].endswith(" required") and "required" not in transit_1.split(">", 1)[0]
 
