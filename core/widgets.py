@@ -1,4 +1,4 @@
-"""Select menus drawn by one template each (templates/core/widgets/), the options written by the template's
+"""Select menus drawn by one Jinja2 template each (jinja2/core/widgets/), the options written by the template's
 loop: Django's own Select renders every option through a template of its own, which for a menu of 265
 countries took about 12 ms. Options carry no attributes of their own."""
 
