@@ -1,6 +1,7 @@
 """The dashboard's whole-caseload counts, kept per team in a table (CaseloadCount) rather than counted on
 every visit: at a million persons counting a supervisor's caseload took most of a second.
 
+The removals due without an approved assessment (by how soon) are counted for the day of the refresh.
 A team's counts are computed again when a dashboard is opened more than `FRESH_SECONDS` after their last
 refresh; the first server process to ask does it (an advisory lock per team), the others show the counts
 it replaces until it commits. A team never counted is counted by whoever asks first, who waits for it.
@@ -22,11 +23,13 @@ from assessments.models import Assessment, CaseloadCount, CaseloadRefresh, Findi
 FRESH_SECONDS = 60
 _LOCK_CLASS = 0x43_4C_43  # "CLC": the advisory locks of these refreshes (two-key form: this, the team id)
 
-STATUS, FLAG, RISK_TYPE, RISK_COUNTRY, DECISION = "status", "flag", "risk_type", "risk_country", "decision"
+STATUS, FLAG, RISK_TYPE, RISK_COUNTRY, DECISION, DUE = "status", "flag", "risk_type", "risk_country", "decision", "due"
 
 
-def _counted(team_ids: list[int]) -> list[CaseloadCount]:
-    """Every count of the teams `team_ids`, from the caseload itself."""
+def _counted(team_ids: list[int], today: datetime.date) -> list[CaseloadCount]:
+    """Every count of the teams `team_ids`, from the caseload itself, on the day `today`."""
+    from assessments.selectors import removals_due
+
     rows: list[CaseloadCount] = []
 
     def add(chart: str, queryset, team: str, key: str, key_of=str) -> None:
@@ -43,6 +46,8 @@ def _counted(team_ids: list[int]) -> list[CaseloadCount]:
     add(RISK_TYPE, current_risks, "assessment__scope_team_id", "risk_type_id")
     add(RISK_COUNTRY, current_risks, "assessment__scope_team_id", "country")
     add(DECISION, RemovalDecision.objects.filter(person__owning_team_id__in=team_ids), "person__owning_team_id", "outcome")
+    for team_id, due in removals_due(team_ids=team_ids, today=today).items():
+        rows += [CaseloadCount(team_id=team_id, chart=DUE, key=key, n=n) for key, n in due.items()]
     return rows
 
 
@@ -64,7 +69,7 @@ def refresh_caseload_counts(*, team_ids: list[int], wait: bool, now: datetime.da
         teams = _locked(team_ids, wait=wait)
         if teams:
             CaseloadCount.objects.filter(team_id__in=teams).delete()
-            CaseloadCount.objects.bulk_create(_counted(teams))
+            CaseloadCount.objects.bulk_create(_counted(teams, timezone.localdate(now)))
             CaseloadRefresh.objects.bulk_create(
                 [CaseloadRefresh(team_id=t, refreshed_at=now) for t in teams],
                 update_conflicts=True, unique_fields=["team"], update_fields=["refreshed_at"],

@@ -358,10 +358,9 @@ def dashboard_teams(user) -> list[int]:
     return sorted(Team.objects.values_list("id", flat=True)) if ids is None else sorted(ids)
 
 
-def dashboard(*, team_ids: list[int], today: datetime.date) -> dict:
-    """Counts for the supervisor and administrator dashboard, for the teams `team_ids`: the whole-caseload
-    ones from the teams' stored counts (assessments.caseload_counts, refreshed within a minute), the removals
-    due without an approved assessment counted now (they depend on the day, and are few)."""
+def dashboard(*, team_ids: list[int]) -> dict:
+    """Counts for the supervisor and administrator dashboard, for the teams `team_ids`, from the teams' stored
+    counts (assessments.caseload_counts, refreshed within a minute)."""
     from assessments import caseload_counts as stored
 
     totals, as_of = stored.counts(team_ids)
@@ -389,7 +388,7 @@ def dashboard(*, team_ids: list[int], today: datetime.date) -> dict:
             by_country.append((key, country_name(key), n))
     return {
         "status_rows": status_rows,
-        "due_rows": _removals_due(team_ids=team_ids, today=today),
+        "due_rows": rows(stored.DUE, DUE_BUCKETS),
         "flag_rows": sorted(flag_rows.items(), key=lambda kv: (-kv[1], kv[0])),
         "risk_by_type": sorted(by_type, key=lambda row: (-row[1], row[0])),
         "risk_by_country": [(name, n) for _, name, n in sorted(by_country, key=lambda row: (-row[2], row[0]))],
@@ -398,21 +397,25 @@ def dashboard(*, team_ids: list[int], today: datetime.date) -> dict:
     }
 
 
-def _removals_due(*, team_ids: list[int], today: datetime.date) -> list[tuple[str, int]]:
-    """Open removal proposals without an approved, current assessment (chosen exactly as the gate chooses it),
-    by how soon the removal is planned: overdue or within 30 days (the gate is asked for those only)."""
+DUE_BUCKETS = (("overdue", "Overdue"), ("d7", "Within 7 days"), ("d14", "In 8–14 days"), ("d30", "In 15–30 days"))
+
+
+def removals_due(*, team_ids: list[int], today: datetime.date) -> dict[int, dict[str, int]]:
+    """Per team: open removal proposals without an approved, current assessment (chosen exactly as the gate
+    chooses it), by how soon the removal is planned (DUE_BUCKETS): overdue or within 30 days (the gate is
+    asked for those only)."""
     pending = (
         RemovalProposal.objects.open().in_teams(team_ids).filter(planned_date__lte=today + datetime.timedelta(days=30))
         .annotate(chosen=gate_assessment_expression())
         .exclude(Exists(Assessment.objects.filter(pk=OuterRef("chosen"), status=choices.AssessmentStatus.APPROVED, valid_until__gte=today)))
     )
-    due = pending.aggregate(
+    rows = pending.values("scope_team_id").annotate(
         overdue=Count("id", filter=Q(planned_date__lt=today)),
         d7=Count("id", filter=Q(planned_date__gte=today, planned_date__lte=today + datetime.timedelta(days=7))),
         d14=Count("id", filter=Q(planned_date__gt=today + datetime.timedelta(days=7), planned_date__lte=today + datetime.timedelta(days=14))),
         d30=Count("id", filter=Q(planned_date__gt=today + datetime.timedelta(days=14), planned_date__lte=today + datetime.timedelta(days=30))),
-    )
-    return [("Overdue", due["overdue"]), ("Within 7 days", due["d7"]), ("In 8–14 days", due["d14"]), ("In 15–30 days", due["d30"])]
+    ).order_by()
+    return {row["scope_team_id"]: {key: row[key] for key, _ in DUE_BUCKETS} for row in rows}
 
 
 def open_proposals(person: Person) -> list[RemovalProposal]:

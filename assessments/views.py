@@ -622,7 +622,7 @@ def dashboard(request):
 
     teams = selectors.dashboard_teams(request.user)
     caseload_counts.refresh_stale(teams)
-    data = selectors.dashboard(team_ids=teams, today=clock.today())
+    data = selectors.dashboard(team_ids=teams)
     charts = [
         ("caseload", "Caseload by assessment status", data["status_rows"], "Status", "bar-neutral"),
         ("due", "Removals planned without an approved assessment", data["due_rows"], "Planned", "bar-warn"),

@@ -1,23 +1,28 @@
 """Country names in the active language, for pages that show dozens of them and menus that list them all.
 
 django-countries resolves and sorts every name through the translation machinery; the menu for one language
-is built once and kept in the cache framework under a key naming what it depends on (the language and the
-django-countries settings it is built with), so every server process shares the same answer and nothing can
-make it stale short of a deployment (which clears the cache)."""
+is built once and kept in the cache framework under a key naming the language, so every server process
+shares the same answer; the names change only with a deployment (which restarts the processes and their
+local-memory cache) or a change of the COUNTRIES_* settings (tests: `setting_changed` clears the cache)."""
 
 from __future__ import annotations
 
-import hashlib
-
-from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.core.cache import cache
 from django.utils.translation import get_language
 from django_countries import countries
 
 
 def _key(what: str) -> str:
-    shape = repr([getattr(settings, name, None) for name in ("COUNTRIES_FIRST", "COUNTRIES_FIRST_BREAK", "COUNTRIES_ONLY", "COUNTRIES_OVERRIDE")])
-    return f"countries:{get_language()}:{hashlib.sha256(shape.encode()).hexdigest()[:12]}:{what}"
+    return f"countries:{get_language()}:{what}"
+
+
+@receiver(setting_changed)
+def _settings_changed(*, setting: str, **kwargs) -> None:
+    """The menu is built from the COUNTRIES_* settings: a change (in tests) drops what was kept."""
+    if setting.startswith("COUNTRIES_"):
+        cache.clear()
 
 
 def country_choices() -> tuple[tuple[str, str], ...]:
