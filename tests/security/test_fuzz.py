@@ -90,7 +90,9 @@ def _count_sql() -> str:
         m._meta.db_table
         for label in CASE_APPS
         for m in apps.get_app_config(label).get_models(include_auto_created=True)
-        if m._meta.db_table != "people_importjob"  # an upload's own job row is the page's result, not case data
+        # An upload's own job row is the page's result, not case data; the dashboard's stored counts are
+        # numbers per team that a visit may count again (assessments.caseload_counts).
+        if m._meta.db_table not in ("people_importjob", "assessments_caseloadcount", "assessments_caseloadrefresh")
     )
     return "SELECT " + " + ".join(f'(SELECT count(*) FROM "{t}")' for t in tables)
 
