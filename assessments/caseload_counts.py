@@ -2,9 +2,11 @@
 every visit: at a million persons counting a supervisor's caseload took most of a second.
 
 The removals due without an approved assessment (by how soon) are counted for the day of the refresh.
-A team's counts are computed again when a dashboard is opened more than `FRESH_SECONDS` after their last
-refresh; the first server process to ask does it (an advisory lock per team), the others show the counts
-it replaces until it commits. A team never counted is counted by whoever asks first, who waits for it.
+Database triggers mark a team's counts stale when any row they are made of changes (migration 0010, every
+door); the next dashboard visit counts that team again before it draws the page (an advisory lock per team:
+one process counts, the others wait and use its result). Counts merely older than `FRESH_SECONDS` (the
+removals due move with the clock) are counted again by the first process to ask, the others showing the
+stored counts meanwhile.
 The background-jobs work will refresh them on a schedule instead; the dashboard says "as of" when.
 """
 
@@ -61,31 +63,52 @@ def _locked(team_ids: list[int], *, wait: bool) -> list[int]:
         return [team for team, locked in cursor.fetchall() if locked]
 
 
+def _due(team_ids: list[int], now: datetime.datetime) -> tuple[list[int], list[int]]:
+    """Of `team_ids`: the teams whose counts are missing or marked stale by a write, and those merely older
+    than FRESH_SECONDS or from another day."""
+    refreshed = {
+        team_id: (at, stale)
+        for team_id, at, stale in CaseloadRefresh.objects.filter(team_id__in=team_ids).values_list("team_id", "refreshed_at", "stale")
+    }
+    oldest = now - datetime.timedelta(seconds=FRESH_SECONDS)
+    changed = sorted(t for t in team_ids if t not in refreshed or refreshed[t][1])
+    old = sorted(
+        t for t in team_ids
+        if t in refreshed and not refreshed[t][1]
+        and (refreshed[t][0] < oldest or timezone.localdate(refreshed[t][0]) != timezone.localdate(now))
+    )
+    return changed, old
+
+
 def refresh_caseload_counts(*, team_ids: list[int], wait: bool, now: datetime.datetime | None = None) -> list[int]:
     """Count the teams `team_ids` again and replace their rows; without `wait`, skip the teams another
-    process is refreshing right now. Returns the teams refreshed. Holds no personal data, records no history."""
+    process is refreshing right now; with it, wait for that process and skip what it has just counted.
+    Returns the teams refreshed. Holds no personal data, records no history."""
     now = now or timezone.now()
     with transaction.atomic():
         teams = _locked(team_ids, wait=wait)
+        if wait:
+            changed, old = _due(teams, now)
+            teams = [t for t in teams if t in changed or t in old]  # not what the lock's last holder just counted
         if teams:
             CaseloadCount.objects.filter(team_id__in=teams).delete()
             CaseloadCount.objects.bulk_create(_counted(teams, timezone.localdate(now)))
             CaseloadRefresh.objects.bulk_create(
-                [CaseloadRefresh(team_id=t, refreshed_at=now) for t in teams],
-                update_conflicts=True, unique_fields=["team"], update_fields=["refreshed_at"],
+                [CaseloadRefresh(team_id=t, refreshed_at=now, stale=False) for t in teams],
+                update_conflicts=True, unique_fields=["team"], update_fields=["refreshed_at", "stale"],
             )
     return teams
 
 
 def refresh_stale(team_ids: list[int], *, now: datetime.datetime | None = None) -> None:
-    """Make sure every team of `team_ids` has counts, none older than FRESH_SECONDS unless another process
-    is refreshing them."""
+    """Make sure the counts of `team_ids` are current: a team never counted, or changed since (the triggers
+    mark it stale), is counted before the page is drawn, waiting for a process already counting it; a team
+    merely older than FRESH_SECONDS (the removals due move with the clock) is counted by one process while
+    the others show the stored counts."""
     now = now or timezone.now()
-    refreshed = dict(CaseloadRefresh.objects.filter(team_id__in=team_ids).values_list("team_id", "refreshed_at"))
-    never = [t for t in team_ids if t not in refreshed]
-    old = [t for t, at in refreshed.items() if at < now - datetime.timedelta(seconds=FRESH_SECONDS)]
-    if never:
-        refresh_caseload_counts(team_ids=never, wait=True, now=now)
+    changed, old = _due(team_ids, now)
+    if changed:
+        refresh_caseload_counts(team_ids=changed, wait=True, now=now)
     if old:
         refresh_caseload_counts(team_ids=old, wait=False, now=now)
 

@@ -834,6 +834,9 @@ class CaseloadRefresh(models.Model):
 
     team = models.OneToOneField("people.Team", on_delete=models.CASCADE, primary_key=True, related_name="+")
     refreshed_at = models.DateTimeField()
+    # Set by database triggers when a row the counts are made of changes (assessments, findings, flags,
+    # proposals, decisions: migration 0010), whoever writes it; the next dashboard visit counts the team again.
+    stale = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"{self.team_id} at {self.refreshed_at:%Y-%m-%d %H:%M:%S}"

@@ -13,7 +13,7 @@ from assessments.models import CaseloadCount, CaseloadRefresh
 from tests.assessments import builders
 from tests.factories import PersonFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)  # as the other threaded tests: the flush after a plain transactional test recreates the roles, which the next restore would add again
 
 
 def _count(team, chart):
@@ -56,3 +56,15 @@ def test_a_team_another_process_is_refreshing_is_skipped_not_waited_for(team):
         release.set()
         thread.join(timeout=20)
     assert caseload_counts.refresh_caseload_counts(team_ids=[team.pk], wait=False) == [team.pk]
+
+
+def test_a_write_through_raw_sql_marks_the_team_stale_and_only_its_team(team, other_team, caseworker):
+    from django.db import connection
+
+    person = PersonFactory(owning_team=team, full_name_latin="Fictional Raw Person")
+    services.flag_raise(actor=caseworker, person=person, reason="Fictional flag")
+    caseload_counts.refresh_caseload_counts(team_ids=[team.pk, other_team.pk], wait=True)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE assessments_flag SET severity = 4 WHERE person_id = %s", [person.pk])
+    stale = dict(CaseloadRefresh.objects.values_list("team_id", "stale"))
+    assert stale == {team.pk: True, other_team.pk: False}

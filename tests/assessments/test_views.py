@@ -442,21 +442,20 @@ def _counts_older_than_a_minute() -> None:
 
 
 @pytest.mark.django_db
-def test_dashboard_counts_are_stored_per_team_and_counted_again_after_a_minute(client, caseworker, supervisor, person):
-    from assessments.models import CaseloadCount
+def test_dashboard_counts_are_stored_per_team_and_follow_every_write(client, caseworker, supervisor, person):
+    from assessments.models import CaseloadCount, CaseloadRefresh
 
     client.force_login(supervisor)
     url = reverse("assessments:dashboard")
     first = _count(client, url)
     stored = _count(client, url)
     assert stored < first  # the second visit adds up the stored counts instead of counting the caseload
-    assert CaseloadCount.objects.filter(team=person.owning_team, chart="status").exists() is False  # nothing to count yet
     services.flag_raise(actor=caseworker, person=person, reason="Fictional flag for the dashboard")
+    assert CaseloadRefresh.objects.get(team=person.owning_team).stale  # the flag's trigger marked the team
     other = '<th scope="row" class="fw-normal">Other</th><td class="text-end">1</td>'
-    assert other not in client.get(url).content.decode()  # within the minute: the counts as of the page's "as of"
-    _counts_older_than_a_minute()
-    assert other in client.get(url).content.decode()
+    assert other in client.get(url).content.decode()  # counted again before the page was drawn
     assert CaseloadCount.objects.get(team=person.owning_team, chart="flag").n == 1
+    assert not CaseloadRefresh.objects.get(team=person.owning_team).stale
 
 
 @pytest.mark.django_db
