@@ -54,13 +54,15 @@ def _counted(team_ids: list[int], today: datetime.date) -> list[CaseloadCount]:
 
 
 def _locked(team_ids: list[int], *, wait: bool) -> list[int]:
-    """The teams whose refresh lock this transaction now holds (all of them when `wait`, taken in id order)."""
-    held = "pg_advisory_xact_lock(%s, t::int) IS NOT NULL OR true" if wait else "pg_try_advisory_xact_lock(%s, t::int)"
+    """The teams whose refresh lock this transaction now holds: all of them when `wait` (taken in id order),
+    else those no other process holds."""
+    teams = sorted(team_ids)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT t, {held} FROM (SELECT unnest(%s::bigint[]) AS t ORDER BY 1) teams", [_LOCK_CLASS, sorted(team_ids)]
-        )
-        return [team for team, locked in cursor.fetchall() if locked]
+        if wait:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, t::int) FROM unnest(%s::bigint[]) AS t", [_LOCK_CLASS, teams])
+            return teams
+        cursor.execute("SELECT t FROM unnest(%s::bigint[]) AS t WHERE pg_try_advisory_xact_lock(%s, t::int)", [teams, _LOCK_CLASS])
+        return sorted(team for (team,) in cursor.fetchall())
 
 
 def _due(team_ids: list[int], now: datetime.datetime) -> tuple[list[int], list[int]]:

@@ -155,26 +155,6 @@ def _nearest_removals(my_open_proposals, assigned, *, limit: int) -> list[Person
     return ranked
 
 
-def _first(rows, key, limit: int) -> list:
-    """The first `limit` of several lists, each already in `key` order, without repeating a record."""
-    seen, out = set(), []
-    for row in sorted(rows, key=key):
-        if row.pk not in seen:
-            seen.add(row.pk)
-            out.append(row)
-    return out[:limit]
-
-
-def _by_urgency(a: Assessment) -> tuple:
-    """As the assessment indexes order them: the nearest planned removal first (none last), then the oldest."""
-    return (a.proposal_planned_date is None, a.proposal_planned_date or datetime.date.min, a.created_at, a.pk)
-
-
-def _flag_urgency(f: Flag) -> tuple:
-    """FLAG_URGENCY in Python: blocking first, then the most severe, then the oldest."""
-    return (not f.blocks_removal, -f.severity, f.raised_at, f.pk)
-
-
 WORK_ASSESSMENT = ("id", "status", "destination", "transit_countries", "created_at", "proposal_planned_date",
                    "person_id", "person__id", "person__full_name_latin")
 
@@ -188,11 +168,13 @@ def my_work(*, user, today: datetime.date) -> dict:
     by_urgency = (F("proposal_planned_date").asc(nulls_last=True), "created_at", "id")
 
     def urgent(status):
-        return list(mine.filter(status=status).order_by(*by_urgency)[:limit])
+        return mine.filter(status=status).order_by(*by_urgency)[:limit]
 
-    # Drafts and submitted ones walked separately, each in its index's order, and merged: an IN of the two
-    # statuses would sort every one of them.
-    in_progress = _first([*urgent(choices.AssessmentStatus.DRAFT), *urgent(choices.AssessmentStatus.SUBMITTED)], _by_urgency, limit)
+    # Drafts and submitted ones walked separately, each in its index's order, and merged by a UNION: an IN of
+    # the two statuses would sort every one of them.
+    in_progress = list(
+        urgent(choices.AssessmentStatus.DRAFT).union(urgent(choices.AssessmentStatus.SUBMITTED), all=True).order_by(*by_urgency)[:limit]
+    )
     returned = list(
         mine.filter(status=choices.AssessmentStatus.RETURNED).order_by(*by_urgency).prefetch_related(
             Prefetch(
@@ -212,13 +194,11 @@ def my_work(*, user, today: datetime.date) -> dict:
     open_flags = Flag.objects.visible_to(user).open().select_related("person").only(
         "id", "reason", "severity", "blocks_removal", "raised_at", "person_id", "person__id", "person__full_name_latin"
     ).order_by(*FLAG_URGENCY)
-    flags = _first(
-        [
-            *open_flags.filter(scope_caseworker_id=user.pk)[:limit],
-            *open_flags.filter(Exists(Assessment.objects.filter(pk=OuterRef("assessment_id"), assessor=user)))[:limit],
-        ],
-        _flag_urgency, limit,
-    )
+    flags = list(
+        open_flags.filter(scope_caseworker_id=user.pk)[:limit]
+        .union(open_flags.filter(Exists(Assessment.objects.filter(pk=OuterRef("assessment_id"), assessor=user)))[:limit])
+        .order_by(*FLAG_URGENCY)[:limit]
+    )  # UNION (not ALL): a flag on my person and my assessment is listed once
     my_open_proposals = RemovalProposal.objects.visible_to(user).open().filter(scope_caseworker_id=user.pk)
     unassessed = list(
         my_open_proposals
